@@ -1,0 +1,333 @@
+/**
+ * tmpfs inodes: directories (a name → inode map), regular files (sparse pages), symbolic links
+ * and special files, with shmem's accounting and attribute rules.
+ *
+ * Sizes as shmem reports them: a directory is 40 bytes (two BOGO_DIRENT_SIZE entries for `.` and
+ * `..`) plus 20 a name; a symlink's size is its target's length and it takes a page only when the
+ * target is 128 bytes or longer; a file's blocks count the pages written, so holes cost nothing.
+ */
+import { errno } from '../../vfs/errno.js';
+import {
+  isDir,
+  S_IFDIR,
+  S_IFLNK,
+  S_IFMT,
+  XATTR_CREATE,
+  XATTR_REPLACE,
+  type AttrChange,
+  type DirEntry,
+  type Inode,
+} from '../../vfs/inode.js';
+import type { Timespec } from '../../vfs/time.js';
+import { BOGO_INODE_SIZE, PAGE_SIZE } from './options.js';
+import type { TmpfsSuperBlock } from './tmpfs.js';
+
+const BOGO_DIRENT_SIZE = 20;
+const SHORT_SYMLINK_LEN = 128;
+const RENAME_NOREPLACE = 1;
+const RENAME_EXCHANGE = 2;
+const encoder = new TextEncoder();
+
+/** simple_xattr_space(): what an xattr costs in inode space. */
+function xattrSpace(name: string, size: number): number {
+  return 40 + size + encoder.encode(name).length;
+}
+
+export class TmpfsInode implements Inode {
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  size = 0;
+  atime: Timespec;
+  mtime: Timespec;
+  ctime: Timespec;
+  readonly btime: Timespec;
+  /** Directory entries, in creation order (readdir order of a fresh tmpfs directory). */
+  entries?: Map<string, TmpfsInode>;
+  /** File pages by index. */
+  private pages?: Map<number, Uint8Array>;
+  private target?: string;
+  private xattrs?: Map<string, Uint8Array>;
+
+  private constructor(
+    readonly sb: TmpfsSuperBlock,
+    readonly ino: number,
+    mode: number,
+    readonly rdev: number,
+    uid: number,
+    gid: number,
+  ) {
+    this.mode = mode;
+    this.uid = uid;
+    this.gid = gid;
+    const now = sb.ctx.clock.now();
+    this.atime = this.mtime = this.ctime = this.btime = now;
+    if (isDir(mode)) {
+      this.nlink = 2;
+      this.size = 2 * BOGO_DIRENT_SIZE;
+      this.entries = new Map();
+    } else {
+      this.nlink = 1;
+      if ((mode & S_IFMT) === 0o100000) this.pages = new Map();
+    }
+  }
+
+  /** shmem_get_inode(): reserves inode space, then makes the inode. */
+  static make(sb: TmpfsSuperBlock, mode: number, rdev: number, uid: number, gid: number): TmpfsInode {
+    sb.reserveIspace(BOGO_INODE_SIZE);
+    return new TmpfsInode(sb, sb.allocIno(), mode, rdev, uid, gid);
+  }
+
+  get blocks(): number {
+    if (this.pages) return this.pages.size * (PAGE_SIZE / 512);
+    if (this.target !== undefined && this.size >= SHORT_SYMLINK_LEN) return PAGE_SIZE / 512;
+    return 0;
+  }
+
+  private touchDir(): void {
+    this.mtime = this.ctime = this.sb.ctx.clock.now();
+  }
+
+  setattr(c: AttrChange): void {
+    if (c.size !== undefined) this.truncate(c.size);
+    if (c.mode !== undefined) this.mode = (this.mode & S_IFMT) | (c.mode & 0o7777);
+    if (c.uid !== undefined) this.uid = c.uid;
+    if (c.gid !== undefined) this.gid = c.gid;
+    if (c.atime) this.atime = c.atime;
+    if (c.mtime) this.mtime = c.mtime;
+    if (c.ctime) this.ctime = c.ctime;
+  }
+
+  // Directories.
+
+  lookup(name: string): TmpfsInode | undefined {
+    return this.entries!.get(name);
+  }
+
+  private add(name: string, child: TmpfsInode): void {
+    this.entries!.set(name, child);
+    this.size += BOGO_DIRENT_SIZE;
+    this.touchDir();
+  }
+
+  private remove(name: string): void {
+    this.entries!.delete(name);
+    this.size -= BOGO_DIRENT_SIZE;
+    this.touchDir();
+  }
+
+  create(name: string, mode: number, rdev: number, uid: number, gid: number): TmpfsInode {
+    const child = TmpfsInode.make(this.sb, mode, rdev, uid, gid);
+    this.add(name, child);
+    return child;
+  }
+
+  mkdir(name: string, mode: number, uid: number, gid: number): TmpfsInode {
+    const child = TmpfsInode.make(this.sb, S_IFDIR | (mode & 0o7777), 0, uid, gid);
+    this.add(name, child);
+    this.nlink++;
+    return child;
+  }
+
+  symlink(name: string, target: string, uid: number, gid: number): TmpfsInode {
+    const len = encoder.encode(target).length;
+    // The target and its NUL must fit in a page (shmem_symlink).
+    if (len + 1 > PAGE_SIZE) throw errno('ENAMETOOLONG');
+    const child = TmpfsInode.make(this.sb, S_IFLNK | 0o777, 0, uid, gid);
+    if (len >= SHORT_SYMLINK_LEN && this.sb.takePages(1) !== 1) {
+      this.sb.releaseIspace(BOGO_INODE_SIZE);
+      throw errno('ENOSPC');
+    }
+    child.target = target;
+    child.size = len;
+    this.add(name, child);
+    return child;
+  }
+
+  link(name: string, target: TmpfsInode): void {
+    // Each extra link pins a dentry, so shmem_link() charges it like an inode.
+    this.sb.reserveIspace(BOGO_INODE_SIZE);
+    target.nlink++;
+    target.ctime = this.sb.ctx.clock.now();
+    this.add(name, target);
+  }
+
+  /** The victim lost a name; frees its space when it was the last. */
+  private dropLink(victim: TmpfsInode): void {
+    if (victim.nlink > 1 && !isDir(victim.mode)) this.sb.releaseIspace(BOGO_INODE_SIZE);
+    victim.nlink--;
+    victim.ctime = this.sb.ctx.clock.now();
+    if (victim.nlink === 0) victim.evict();
+  }
+
+  /** The inode is gone (no names; open files keep reading it until closed, so only space goes). */
+  private evict(): void {
+    this.sb.releaseIspace(BOGO_INODE_SIZE);
+    if (this.xattrs) for (const [n, v] of this.xattrs) this.sb.releaseIspace(xattrSpace(n, v.length));
+    if (this.target !== undefined && this.size >= SHORT_SYMLINK_LEN) this.sb.freePages(1);
+    // A file's pages stay until its last open description closes; tmpfs has no such tracking
+    // here, so they are released now (the data remains readable through open files).
+    if (this.pages) this.sb.freePages(this.pages.size);
+  }
+
+  unlink(name: string, victim: TmpfsInode): void {
+    this.remove(name);
+    this.dropLink(victim);
+  }
+
+  rmdir(name: string, victim: TmpfsInode): void {
+    if (victim.entries!.size > 0) throw errno('ENOTEMPTY');
+    this.remove(name);
+    this.nlink--;
+    victim.nlink = 0;
+    this.sb.releaseIspace(BOGO_INODE_SIZE);
+    victim.ctime = this.sb.ctx.clock.now();
+  }
+
+  rename(oldName: string, newDirI: Inode, newName: string, flags: number): void {
+    const newDir = newDirI as TmpfsInode;
+    const src = this.entries!.get(oldName)!;
+    const dst = newDir.entries!.get(newName);
+    const now = this.sb.ctx.clock.now();
+    if (flags & RENAME_EXCHANGE) {
+      // simple_rename_exchange(): swap the names; link counts move with directories.
+      this.entries!.set(oldName, dst!);
+      newDir.entries!.set(newName, src);
+      if (this !== newDir && isDir(src.mode) !== isDir(dst!.mode)) {
+        if (isDir(src.mode)) {
+          this.nlink--;
+          newDir.nlink++;
+        } else {
+          this.nlink++;
+          newDir.nlink--;
+        }
+      }
+      src.ctime = dst!.ctime = now;
+      this.mtime = this.ctime = newDir.mtime = newDir.ctime = now;
+      return;
+    }
+    if (flags & RENAME_NOREPLACE && dst) throw errno('EEXIST');
+    if (dst && isDir(dst.mode) && dst.entries!.size > 0) throw errno('ENOTEMPTY');
+    if (dst) {
+      if (isDir(dst.mode)) {
+        newDir.entries!.delete(newName);
+        newDir.size -= BOGO_DIRENT_SIZE;
+        newDir.nlink--;
+        dst.nlink = 0;
+        this.sb.releaseIspace(BOGO_INODE_SIZE);
+      } else {
+        newDir.entries!.delete(newName);
+        newDir.size -= BOGO_DIRENT_SIZE;
+        newDir.dropLink(dst);
+      }
+    }
+    this.entries!.delete(oldName);
+    this.size -= BOGO_DIRENT_SIZE;
+    newDir.entries!.set(newName, src);
+    newDir.size += BOGO_DIRENT_SIZE;
+    if (isDir(src.mode) && this !== newDir) {
+      this.nlink--;
+      newDir.nlink++;
+    }
+    src.ctime = now;
+    this.mtime = this.ctime = newDir.mtime = newDir.ctime = now;
+  }
+
+  readdir(): DirEntry[] {
+    const out: DirEntry[] = [];
+    for (const [name, i] of this.entries!) out.push({ name, ino: i.ino, type: i.mode & S_IFMT });
+    return out;
+  }
+
+  // Regular files.
+
+  read(pos: number, into: Uint8Array): number {
+    if (pos >= this.size) return 0;
+    const n = Math.min(into.length, this.size - pos);
+    into.fill(0, 0, n);
+    for (let done = 0; done < n; ) {
+      const p = pos + done;
+      const page = this.pages!.get(Math.floor(p / PAGE_SIZE));
+      const off = p % PAGE_SIZE;
+      const take = Math.min(PAGE_SIZE - off, n - done);
+      if (page) into.set(page.subarray(off, off + take), done);
+      done += take;
+    }
+    return n;
+  }
+
+  write(pos: number, data: Uint8Array): number {
+    let done = 0;
+    while (done < data.length) {
+      const p = pos + done;
+      const idx = Math.floor(p / PAGE_SIZE);
+      let page = this.pages!.get(idx);
+      if (!page) {
+        // shmem_get_folio() fails with ENOSPC once the size limit is reached: a short write.
+        if (this.sb.takePages(1) !== 1) break;
+        page = new Uint8Array(PAGE_SIZE);
+        this.pages!.set(idx, page);
+      }
+      const off = p % PAGE_SIZE;
+      const take = Math.min(PAGE_SIZE - off, data.length - done);
+      page.set(data.subarray(done, done + take), off);
+      done += take;
+    }
+    if (done === 0 && data.length > 0) throw errno('ENOSPC');
+    if (pos + done > this.size) this.size = pos + done;
+    if (done > 0) this.mtime = this.ctime = this.sb.ctx.clock.now();
+    return done;
+  }
+
+  /** shmem_setattr size change: frees whole pages past the end and zeroes the partial one. */
+  private truncate(len: number): void {
+    if (len < this.size && this.pages) {
+      const keep = Math.ceil(len / PAGE_SIZE);
+      for (const idx of [...this.pages.keys()]) {
+        if (idx >= keep) {
+          this.pages.delete(idx);
+          this.sb.freePages(1);
+        }
+      }
+      const tail = this.pages.get(Math.floor(len / PAGE_SIZE));
+      if (tail) tail.fill(0, len % PAGE_SIZE);
+    }
+    this.size = len;
+  }
+
+  // Symbolic links.
+
+  readlink(): string {
+    if (this.target === undefined) throw errno('EINVAL');
+    return this.target;
+  }
+
+  // Extended attributes (shmem_xattr_handlers: security., trusted., user., system.posix_acl_*).
+
+  getxattr(name: string): Uint8Array | undefined {
+    return this.xattrs?.get(name);
+  }
+
+  setxattr(name: string, value: Uint8Array, flags: number): void {
+    const old = this.xattrs?.get(name);
+    if (flags & XATTR_CREATE && old) throw errno('EEXIST');
+    if (flags & XATTR_REPLACE && !old) throw errno('ENODATA');
+    this.sb.reserveIspace(xattrSpace(name, value.length));
+    if (old) this.sb.releaseIspace(xattrSpace(name, old.length));
+    (this.xattrs ??= new Map()).set(name, value.slice());
+    this.ctime = this.sb.ctx.clock.now();
+  }
+
+  listxattr(): string[] {
+    return this.xattrs ? [...this.xattrs.keys()] : [];
+  }
+
+  removexattr(name: string): void {
+    const old = this.xattrs?.get(name);
+    if (!old) throw errno('ENODATA');
+    this.xattrs!.delete(name);
+    this.sb.releaseIspace(xattrSpace(name, old.length));
+    this.ctime = this.sb.ctx.clock.now();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Dentry: a name in a directory of one superblock, bound to an inode; the dentry cache.
+ *
+ * Mount points are dentries (not inodes): a bind mount onto one hard link of a file leaves the
+ * other names uncovered, as in Linux. Dentries are shared by every mount of their superblock. The
+ * cache holds only positive dentries of names that were looked up; filesystems are reached only
+ * through the VFS, so a cached child is never stale. Invariants: `parent === null` only for a
+ * superblock's root; a dentry in its parent's `children` is not `unlinked`; `mountCount` counts
+ * the mounts (in any namespace) whose mount point is this dentry.
+ */
+import type { Inode, SuperBlock } from './inode.js';
+
+export class Dentry {
+  readonly children = new Map<string, Dentry>();
+  /** Mounts, in any namespace, whose mount point is this dentry (d_mountpoint()). */
+  mountCount = 0;
+  /** Set when the name was removed (unlink, rmdir, replaced by rename); d_unlinked(). */
+  unlinked = false;
+
+  constructor(
+    public name: string,
+    public parent: Dentry | null,
+    public inode: Inode,
+  ) {}
+
+  /** The root dentry of a superblock. */
+  static root(sb: SuperBlock): Dentry {
+    return new Dentry('/', null, sb.root);
+  }
+
+  /** d_lookup, then the filesystem's lookup on a miss. */
+  lookup(name: string): Dentry | undefined {
+    const cached = this.children.get(name);
+    if (cached) return cached;
+    const inode = this.inode.lookup(name);
+    if (!inode) return undefined;
+    const d = new Dentry(name, this, inode);
+    this.children.set(name, d);
+    return d;
+  }
+
+  /** d_instantiate of a new name created by the filesystem. */
+  instantiate(name: string, inode: Inode): Dentry {
+    const d = new Dentry(name, this, inode);
+    this.children.set(name, d);
+    return d;
+  }
+
+  /** d_delete: the name is gone; open files keep the inode. */
+  drop(): void {
+    if (this.parent && this.parent.children.get(this.name) === this) this.parent.children.delete(this.name);
+    this.unlinked = true;
+  }
+
+  /** d_move: the name moved to `newParent/newName`. */
+  move(newParent: Dentry, newName: string): void {
+    if (this.parent && this.parent.children.get(this.name) === this) this.parent.children.delete(this.name);
+    this.parent = newParent;
+    this.name = newName;
+    newParent.children.set(newName, this);
+  }
+
+  /** is_subdir(): `this` is `ancestor` or below it. */
+  isSubdirOf(ancestor: Dentry): boolean {
+    for (let d: Dentry | null = this; d; d = d.parent) if (d === ancestor) return true;
+    return false;
+  }
+
+  /** The path of this dentry from its superblock's root, as mountinfo's root field shows it. */
+  pathFromRoot(): string {
+    if (!this.parent) return '/';
+    const parts: string[] = [];
+    for (let d: Dentry | null = this; d && d.parent; d = d.parent) parts.push(d.name);
+    return '/' + parts.reverse().join('/');
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The interface a filesystem implements: its superblock and its inodes.
+ *
+ * A filesystem knows nothing about mounts or paths (DESIGN.md decision 3): it answers for one
+ * directory, one file or one link at a time, and the VFS (resolve.ts, namei.ts, open.ts) does the
+ * walking, the permission checks that do not depend on the filesystem, and the mount bookkeeping.
+ * What a filesystem checks itself (ENOSPC, ENOTEMPTY, option syntax, xattr namespaces) it throws
+ * as `SysError` from the line that decides it.
+ */
+import type { Credentials } from './creds.js';
+import type { Timespec } from './time.js';
+
+export const S_IFMT = 0o170000;
+export const S_IFSOCK = 0o140000;
+export const S_IFLNK = 0o120000;
+export const S_IFREG = 0o100000;
+export const S_IFBLK = 0o060000;
+export const S_IFDIR = 0o040000;
+export const S_IFCHR = 0o020000;
+export const S_IFIFO = 0o010000;
+export const S_ISUID = 0o4000;
+export const S_ISGID = 0o2000;
+export const S_ISVTX = 0o1000;
+
+export const isDir = (mode: number): boolean => (mode & S_IFMT) === S_IFDIR;
+export const isReg = (mode: number): boolean => (mode & S_IFMT) === S_IFREG;
+export const isLnk = (mode: number): boolean => (mode & S_IFMT) === S_IFLNK;
+/** special_file(): devices, FIFOs and sockets, which a read-only mount does not protect. */
+export const isSpecial = (mode: number): boolean => {
+  const t = mode & S_IFMT;
+  return t === S_IFCHR || t === S_IFBLK || t === S_IFIFO || t === S_IFSOCK;
+};
+
+/** Device numbers as the kernel encodes them for user space (new_encode_dev). */
+export function makedev(major: number, minor: number): number {
+  return (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) << 12);
+}
+export function major(dev: number): number {
+  return (dev >>> 8) & 0xfff;
+}
+export function minor(dev: number): number {
+  return (dev & 0xff) | ((dev >>> 12) & 0xfff00);
+}
+
+/** setxattr(2) flags. */
+export const XATTR_CREATE = 1;
+export const XATTR_REPLACE = 2;
+
+/** One directory entry as getdents(2) reports it. */
+export interface DirEntry {
+  name: string;
+  ino: number;
+  /** S_IFMT bits of the entry's inode. */
+  type: number;
+}
+
+/** statfs(2) as the filesystem fills it (f_flags is the VFS's). */
+export interface FsStats {
+  type: number;
+  bsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  files: number;
+  ffree: number;
+  namelen: number;
+  frsize: number;
+}
+
+/** Attribute changes the VFS has already permitted (notify_change()). */
+export interface AttrChange {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  size?: number;
+  atime?: Timespec;
+  mtime?: Timespec;
+  /** ctime to set; the VFS always passes it with any change. */
+  ctime?: Timespec;
+}
+
+/**
+ * An inode. Identity (`ino`) and attributes are plain fields the VFS reads; changes go through
+ * the methods so that a filesystem can keep its own accounting (tmpfs counts pages and inodes).
+ * Directory methods are called only on directories, file methods only on regular files, after
+ * the VFS has checked type, permission and mount state.
+ */
+export interface Inode {
+  readonly sb: SuperBlock;
+  readonly ino: number;
+  /** File type and permission bits. */
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly nlink: number;
+  readonly rdev: number;
+  readonly size: number;
+  /** 512-byte blocks allocated. */
+  readonly blocks: number;
+  readonly atime: Timespec;
+  readonly mtime: Timespec;
+  readonly ctime: Timespec;
+  readonly btime: Timespec;
+
+  setattr(change: AttrChange): void;
+
+  // Directories.
+  lookup(name: string): Inode | undefined;
+  /** Creates a non-directory, non-symlink inode (regular, FIFO, device, socket) named `name`. */
+  create(name: string, mode: number, rdev: number, uid: number, gid: number): Inode;
+  mkdir(name: string, mode: number, uid: number, gid: number): Inode;
+  symlink(name: string, target: string, uid: number, gid: number): Inode;
+  link(name: string, target: Inode): void;
+  unlink(name: string, victim: Inode): void;
+  /** Removes an empty directory; ENOTEMPTY otherwise. */
+  rmdir(name: string, victim: Inode): void;
+  /** renameat2(2) within this filesystem; `flags` are RENAME_* bits. Replaces or exchanges. */
+  rename(oldName: string, newDir: Inode, newName: string, flags: number): void;
+  readdir(): DirEntry[];
+
+  // Regular files.
+  read(pos: number, into: Uint8Array): number;
+  /** Writes what fits; returns the count (short when space runs out), ENOSPC when none fits. */
+  write(pos: number, data: Uint8Array): number;
+
+  // Symbolic links.
+  readlink(): string;
+
+  // Extended attributes (the VFS has checked namespace permission).
+  getxattr(name: string): Uint8Array | undefined;
+  setxattr(name: string, value: Uint8Array, flags: number): void;
+  listxattr(): string[];
+  removexattr(name: string): void;
+}
+
+/**
+ * A mounted instance of a filesystem: what mount(2) creates and what every mount of it (binds
+ * included) shares. Per-mount state (read-only, nosuid, …) lives in `Mount`, not here.
+ */
+export interface SuperBlock {
+  readonly type: FileSystemType;
+  /** st_dev of every inode (makedev encoding). */
+  readonly dev: number;
+  readonly root: Inode;
+  /** SB_* flags (rdonly, sync, dirsync, mand, lazytime). */
+  flags: number;
+  /** The filesystem's own part of mountinfo's super options, each with a leading comma. */
+  showOptions(): string;
+  statfs(): FsStats;
+  /** mount(2) with MS_REMOUNT: new data string and SB_* flags; throws EINVAL on bad options. */
+  reconfigure(data: string, flags: number): void;
+  /** Whether any file of this filesystem is open for writing via its own accounting (optional). */
+}
+
+/** The context a filesystem type gets from the kernel it is mounted in. */
+export interface FsContext {
+  readonly creds: Credentials;
+  readonly clock: { now(): Timespec };
+  /** Allocates an anonymous device number (major 0), as get_anon_bdev() does. */
+  anonDev(): number;
+  /** Pages of RAM the emulated machine has (tmpfs sizes default to half of it). */
+  readonly totalRamPages: number;
+}
+
+/** A filesystem type in the registry (`/proc/filesystems`). */
+export interface FileSystemType {
+  readonly name: string;
+  /** Makes a new superblock: mount(2) without MS_BIND/MS_REMOUNT/MS_MOVE. */
+  mount(ctx: FsContext, source: string, flags: number, data: string): SuperBlock;
+}
+
+/** SB_* superblock flags (the MS_* values of the same name). */
+export const SB_RDONLY = 1;
+export const SB_SYNCHRONOUS = 16;
+export const SB_MANDLOCK = 64;
+export const SB_DIRSYNC = 128;
+export const SB_SILENT = 32768;
+export const SB_LAZYTIME = 1 << 25;

@@ -1,0 +1,215 @@
+/**
+ * Path resolution (namei): turning a pathname into a `Path`, as fs/namei.c does.
+ *
+ * Rules implemented here, each with the kernel's errno:
+ * - PATH_MAX 4096 bytes including the NUL (ENAMETOOLONG); NAME_MAX 255 bytes a component
+ *   (ENAMETOOLONG, raised when the name is looked up, so after the search check);
+ * - search (x) permission on every directory walked through, including the parent of the last
+ *   component (EACCES); a non-directory in the middle (ENOTDIR);
+ * - at most 40 symbolic links followed in one resolution (ELOOP); a link on a nosymfollow mount
+ *   is ELOOP; an absolute target restarts at the task's root;
+ * - a trailing slash demands a directory and follows a final symlink (ENOTDIR);
+ * - `..` at the task's root stays there; at a mount's root it continues in the parent mount from
+ *   the mount point, then lands on the topmost mount over the parent directory;
+ * - a walk onto a mount point goes to the topmost mount stacked there.
+ */
+import type { Credentials } from './creds.js';
+import type { Dentry } from './dentry.js';
+import { errno } from './errno.js';
+import { isDir, isLnk } from './inode.js';
+import { MNT_NOSYMFOLLOW, type Path } from './mount.js';
+import { inodePermission, MAY_EXEC } from './permission.js';
+
+export const PATH_MAX = 4096;
+export const NAME_MAX = 255;
+export const MAXSYMLINKS = 40;
+
+/** What a walk needs of the task: fs_struct (root, cwd) and credentials. */
+export interface WalkTask {
+  readonly creds: Credentials;
+  readonly root: Path;
+  readonly cwd: Path;
+}
+
+export type LastType = 'norm' | 'dot' | 'dotdot' | 'root';
+
+/** The result of a parent walk (path_parentat): the directory and the last component. */
+export interface ParentWalk {
+  parent: Path;
+  last: string;
+  type: LastType;
+  /** The pathname ended in a slash after the last component. */
+  trailing: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/** Length in bytes of a UTF-8 string, as the kernel measures names. */
+export function byteLength(s: string): number {
+  // Only non-ASCII strings need encoding; most names are ASCII.
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return encoder.encode(s).length;
+  return s.length;
+}
+
+/** follow_mount(): from a dentry, the root of the topmost mount stacked on it, if any. */
+export function followMounts(p: Path): Path {
+  let { mnt, dentry } = p;
+  if (dentry.mountCount === 0) return p;
+  for (let child = mnt.childAt.get(dentry); child; child = mnt.childAt.get(dentry)) {
+    mnt = child;
+    dentry = child.root;
+  }
+  return { mnt, dentry };
+}
+
+function checkPathname(pathname: string): void {
+  if (pathname === '') throw errno('ENOENT');
+  if (pathname.length >= PATH_MAX / 3 && byteLength(pathname) >= PATH_MAX) throw errno('ENAMETOOLONG');
+}
+
+/** One resolution's state (struct nameidata): the link budget is shared by nested links. */
+class Nameidata {
+  links = 0;
+  constructor(readonly task: WalkTask) {}
+
+  /** may_lookup(): search permission on the directory about to be walked through. */
+  mayLookup(dir: Path): void {
+    inodePermission(this.task.creds, dir.dentry.inode, MAY_EXEC);
+  }
+
+  /** follow_dotdot(). */
+  dotdot(cur: Path): Path {
+    const root = this.task.root;
+    let { mnt, dentry } = cur;
+    for (;;) {
+      if (mnt === root.mnt && dentry === root.dentry) return { mnt, dentry };
+      if (dentry !== mnt.root) break;
+      // choose_mountpoint(): at a mount's root, continue from where it is mounted.
+      if (!mnt.parent || !mnt.mountpoint) return { mnt, dentry };
+      dentry = mnt.mountpoint;
+      mnt = mnt.parent;
+    }
+    return followMounts({ mnt, dentry: dentry.parent ?? dentry });
+  }
+
+  /** Walks one normal component from `dir` (already checked searchable); ENOENT when absent. */
+  child(dir: Path, name: string): Path {
+    if (name.length > NAME_MAX / 3 && byteLength(name) > NAME_MAX) throw errno('ENAMETOOLONG');
+    const d = dir.dentry.lookup(name);
+    if (!d) throw errno('ENOENT');
+    return followMounts({ mnt: dir.mnt, dentry: d });
+  }
+
+  /** pick_link(): the symlink at `link` reached from `dir`, resolved to what it points at. */
+  followLink(dir: Path, link: Path): Path {
+    if (++this.links > MAXSYMLINKS) throw errno('ELOOP');
+    if (link.mnt.flags & MNT_NOSYMFOLLOW) throw errno('ELOOP');
+    const target = link.dentry.inode.readlink();
+    return this.walk(dir, target, true);
+  }
+
+  /** Walks all of `pathname` from `base` (or the root, for an absolute name). */
+  walk(base: Path, pathname: string, followLast: boolean): Path {
+    checkPathname(pathname);
+    let cur = pathname.charCodeAt(0) === 47 /* / */ ? this.task.root : base;
+    const comps = splitPath(pathname);
+    const trailing = comps.length > 0 && pathname.charCodeAt(pathname.length - 1) === 47;
+    for (let i = 0; i < comps.length; i++) {
+      const name = comps[i]!;
+      const last = i === comps.length - 1;
+      if (!isDir(cur.dentry.inode.mode)) throw errno('ENOTDIR');
+      this.mayLookup(cur);
+      if (name === '.') continue;
+      if (name === '..') {
+        cur = this.dotdot(cur);
+        continue;
+      }
+      const next = this.child(cur, name);
+      if (isLnk(next.dentry.inode.mode) && (!last || followLast || trailing)) cur = this.followLink(cur, next);
+      else cur = next;
+    }
+    if (trailing && !isDir(cur.dentry.inode.mode)) throw errno('ENOTDIR');
+    return cur;
+  }
+
+  /** Walks all but the last component (path_parentat). */
+  parent(base: Path, pathname: string): ParentWalk {
+    checkPathname(pathname);
+    let cur = pathname.charCodeAt(0) === 47 ? this.task.root : base;
+    const comps = splitPath(pathname);
+    if (comps.length === 0) return { parent: cur, last: '', type: 'root', trailing: false };
+    const trailing = pathname.charCodeAt(pathname.length - 1) === 47;
+    for (let i = 0; i < comps.length - 1; i++) {
+      const name = comps[i]!;
+      if (!isDir(cur.dentry.inode.mode)) throw errno('ENOTDIR');
+      this.mayLookup(cur);
+      if (name === '.') continue;
+      if (name === '..') {
+        cur = this.dotdot(cur);
+        continue;
+      }
+      const next = this.child(cur, name);
+      cur = isLnk(next.dentry.inode.mode) ? this.followLink(cur, next) : next;
+    }
+    if (!isDir(cur.dentry.inode.mode)) throw errno('ENOTDIR');
+    this.mayLookup(cur);
+    const last = comps[comps.length - 1]!;
+    const type: LastType = last === '.' ? 'dot' : last === '..' ? 'dotdot' : 'norm';
+    return { parent: cur, last, type, trailing };
+  }
+}
+
+function splitPath(pathname: string): string[] {
+  const out: string[] = [];
+  for (const c of pathname.split('/')) if (c !== '') out.push(c);
+  return out;
+}
+
+/**
+ * Resolves `pathname` relative to `base` (the cwd or a directory fd), following a final symlink
+ * when `follow` is set (stat vs lstat).
+ *
+ * @example
+ * ```ts
+ * const p = resolvePath(task, task.cwd, '/etc/../etc/passwd', true);
+ * ```
+ */
+export function resolvePath(task: WalkTask, base: Path, pathname: string, follow: boolean): Path {
+  return new Nameidata(task).walk(base, pathname, follow);
+}
+
+/** Resolves all but the last component; the syscall decides what to do with the last. */
+export function resolveParent(task: WalkTask, base: Path, pathname: string): ParentWalk {
+  return new Nameidata(task).parent(base, pathname);
+}
+
+/**
+ * Looks up the last component of a parent walk without following it (the `norm` case only):
+ * the child dentry or undefined. ENAMETOOLONG for a name over NAME_MAX.
+ */
+export function lookupLast(pw: ParentWalk): Dentry | undefined {
+  if (pw.last.length > NAME_MAX / 3 && byteLength(pw.last) > NAME_MAX) throw errno('ENAMETOOLONG');
+  return pw.parent.dentry.lookup(pw.last);
+}
+
+/**
+ * The pathname of `p` as seen from `root` (d_path / seq_path_root), or null when `p` is not
+ * reachable from it (outside a chroot, or on a detached mount).
+ */
+export function pathFrom(root: Path, p: Path): string | null {
+  const parts: string[] = [];
+  let { mnt, dentry } = p;
+  for (;;) {
+    if (mnt === root.mnt && dentry === root.dentry) break;
+    if (dentry === mnt.root) {
+      if (!mnt.parent || !mnt.mountpoint) return null;
+      dentry = mnt.mountpoint;
+      mnt = mnt.parent;
+      continue;
+    }
+    if (!dentry.parent) return null;
+    parts.push(dentry.name);
+    dentry = dentry.parent;
+  }
+  return '/' + parts.reverse().join('/');
+}
