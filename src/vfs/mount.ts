@@ -44,6 +44,8 @@ export class Mount {
   unbindable = false;
   /** The mount id went back to the allocator (the mount is gone for good). */
   released = false;
+  /** Set by a first umount2(MNT_EXPIRE); a second one unmounts. */
+  expiryMark = false;
 
   constructor(
     /** mnt_id as mountinfo shows it. */

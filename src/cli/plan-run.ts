@@ -1,0 +1,87 @@
+/**
+ * `vfsemu plan run PLAN.json [--backend emulated|native] [--json]` (shared/plan-format.md
+ * "Running a plan"): exit 0 when the plan ran (failed ops are outcomes), 2 for a malformed plan,
+ * 3 for a backend that cannot run here.
+ */
+import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { runEmulated } from '../plan/emulated.js';
+import { BackendUnavailable, type OpResult, type Outcome } from '../plan/outcome.js';
+import { parsePlan, PlanError, type Plan, type PlanOp } from '../plan/plan.js';
+
+export interface PlanRunOptions {
+  backend: string;
+  json: boolean;
+}
+
+export interface CliIo {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+/** The machine's RAM in pages, so `size=N%` means what it means to this host's kernel. */
+export function hostRamPages(): number {
+  return Math.floor(totalmem() / 4096);
+}
+
+function describe(op: PlanOp): string {
+  const { op: name, ...rest } = op;
+  return `${name} ${JSON.stringify(rest)}`;
+}
+
+function describeResult(r: OpResult): string {
+  if (!r.ok) return r.errno;
+  if (r.stat) return `ok ${JSON.stringify(r.stat)}`;
+  if (r.data !== undefined) return `ok ${JSON.stringify(r.data)}`;
+  if (r.names) return `ok ${JSON.stringify(r.names)}`;
+  return 'ok';
+}
+
+/** The human-readable outcome: one line an op, then the mountinfo. */
+export function formatOutcome(plan: Plan, o: Outcome): string {
+  const width = String(plan.ops.length - 1).length;
+  let s = `backend: ${o.backend}\n`;
+  o.results.forEach((r, i) => {
+    s += `[${String(i).padStart(width)}] ${describe(plan.ops[i]!)} -> ${describeResult(r)}\n`;
+  });
+  s += '\nmountinfo:\n';
+  for (const l of o.mountinfo) s += `  ${l}\n`;
+  return s;
+}
+
+export function runPlanCommand(file: string, opts: PlanRunOptions, io: CliIo): number {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    io.err(`vfsemu: cannot read plan ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return 2;
+  }
+  let plan: Plan;
+  try {
+    plan = parsePlan(text);
+  } catch (e) {
+    if (e instanceof PlanError) {
+      io.err(`vfsemu: malformed plan ${file}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  let outcome: Outcome;
+  try {
+    if (opts.backend === 'emulated') outcome = runEmulated(plan, { totalRamPages: hostRamPages() });
+    else if (opts.backend === 'native') throw new BackendUnavailable('the native backend is not built yet (it comes with the native parity issue)');
+    else {
+      io.err(`vfsemu: unknown backend ${JSON.stringify(opts.backend)}; expected emulated or native\n`);
+      return 2;
+    }
+  } catch (e) {
+    if (e instanceof BackendUnavailable) {
+      io.err(`vfsemu: backend ${opts.backend} cannot run here: ${e.message}\n`);
+      return 3;
+    }
+    throw e;
+  }
+  io.out(opts.json ? JSON.stringify(outcome, null, 2) + '\n' : formatOutcome(plan, outcome));
+  return 0;
+}

@@ -1,0 +1,241 @@
+/**
+ * The emulated backend: runs a plan on a fresh in-process kernel and sandbox, one syscall-shaped
+ * call an op, and reports the outcome in the plan-format shape.
+ *
+ * Namespaces: `unshare` makes a new one (index 1, 2, … in creation order); `setns` enters an
+ * earlier one and, as the native backend does with a saved directory descriptor, re-enters that
+ * namespace's sandbox root (root and cwd as the plan last had them there), so that the plan's
+ * absolute paths keep meaning "inside the sandbox".
+ */
+import { createKernel } from '../index.js';
+import { SysError } from '../vfs/errno.js';
+import { O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY } from '../vfs/file.js';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK } from '../vfs/inode.js';
+import type { KernelOptions } from '../vfs/kernel.js';
+import type { Path } from '../vfs/mount.js';
+import type { MountNamespace } from '../vfs/mount-namespace.js';
+import * as ms from '../vfs/mount-syscalls.js';
+import { RENAME_EXCHANGE, RENAME_NOREPLACE, type Process } from '../vfs/process.js';
+import { Sandbox } from '../vfs/sandbox.js';
+import type { Stat } from '../vfs/stat.js';
+import type { Backend } from './backend.js';
+import type { FileType, OpResult, Outcome, StatResult } from './outcome.js';
+import type { MountFlagName, Plan, PlanOp, UmountFlagName } from './plan.js';
+
+/** MS_* value of each plan flag name. */
+export const MOUNT_FLAGS: Record<MountFlagName, number> = {
+  rdonly: ms.MS_RDONLY,
+  nosuid: ms.MS_NOSUID,
+  nodev: ms.MS_NODEV,
+  noexec: ms.MS_NOEXEC,
+  synchronous: ms.MS_SYNCHRONOUS,
+  remount: ms.MS_REMOUNT,
+  mandlock: ms.MS_MANDLOCK,
+  dirsync: ms.MS_DIRSYNC,
+  noatime: ms.MS_NOATIME,
+  nodiratime: ms.MS_NODIRATIME,
+  bind: ms.MS_BIND,
+  move: ms.MS_MOVE,
+  rec: ms.MS_REC,
+  silent: ms.MS_SILENT,
+  unbindable: ms.MS_UNBINDABLE,
+  private: ms.MS_PRIVATE,
+  slave: ms.MS_SLAVE,
+  shared: ms.MS_SHARED,
+  relatime: ms.MS_RELATIME,
+  strictatime: ms.MS_STRICTATIME,
+  lazytime: ms.MS_LAZYTIME,
+};
+
+export const UMOUNT_FLAGS: Record<UmountFlagName, number> = {
+  force: ms.MNT_FORCE,
+  detach: ms.MNT_DETACH,
+  expire: ms.MNT_EXPIRE,
+  nofollow: ms.UMOUNT_NOFOLLOW,
+};
+
+const TYPE_NAMES: Record<number, FileType> = {
+  [S_IFDIR]: 'dir',
+  [S_IFLNK]: 'symlink',
+  [S_IFCHR]: 'char',
+  [S_IFBLK]: 'block',
+  [S_IFIFO]: 'fifo',
+  [S_IFSOCK]: 'socket',
+};
+
+export function statResult(st: Stat): StatResult {
+  return {
+    type: TYPE_NAMES[st.mode & S_IFMT] ?? 'file',
+    mode: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+    size: st.size,
+    nlink: st.nlink,
+  };
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Splits mountinfo text into lines (no trailing empty line). */
+function lines(text: string): string[] {
+  return text === '' ? [] : text.replace(/\n$/, '').split('\n');
+}
+
+/** One plan run: the task, and each namespace's sandbox root as the plan last left it. */
+class PlanRun {
+  readonly roots = new Map<MountNamespace, { root: Path; cwd: Path }>();
+
+  constructor(readonly p: Process) {}
+
+  private remember(): void {
+    this.roots.set(this.p.ns, { root: this.p.root, cwd: this.p.cwd });
+  }
+
+  apply(op: PlanOp): OpResult {
+    const p = this.p;
+    switch (op.op) {
+      case 'mkdir':
+        p.mkdir(op.path, op.mode ?? 0o755);
+        return { ok: true };
+      case 'write': {
+        const fd = p.open(op.path, O_WRONLY | O_CREAT | O_TRUNC, op.mode ?? 0o644);
+        try {
+          const bytes = encoder.encode(op.data);
+          for (let done = 0; done < bytes.length; ) done += p.write(fd, bytes.subarray(done));
+        } finally {
+          p.close(fd);
+        }
+        return { ok: true };
+      }
+      case 'symlink':
+        p.symlink(op.target, op.path);
+        return { ok: true };
+      case 'link':
+        p.link(op.oldpath, op.newpath);
+        return { ok: true };
+      case 'unlink':
+        p.unlink(op.path);
+        return { ok: true };
+      case 'rmdir':
+        p.rmdir(op.path);
+        return { ok: true };
+      case 'rename': {
+        let flags = 0;
+        for (const f of op.flags ?? []) flags |= f === 'noreplace' ? RENAME_NOREPLACE : RENAME_EXCHANGE;
+        p.renameat2(-100, op.oldpath, -100, op.newpath, flags);
+        return { ok: true };
+      }
+      case 'chmod':
+        p.chmod(op.path, op.mode);
+        return { ok: true };
+      case 'chown':
+        p.lchown(op.path, op.uid, op.gid);
+        return { ok: true };
+      case 'truncate':
+        p.truncate(op.path, op.length);
+        return { ok: true };
+      case 'mount': {
+        let flags = 0;
+        for (const f of op.flags) flags |= MOUNT_FLAGS[f];
+        p.mount(op.source, op.target, op.fstype, flags, op.data ?? null);
+        return { ok: true };
+      }
+      case 'umount': {
+        let flags = 0;
+        for (const f of op.flags ?? []) flags |= UMOUNT_FLAGS[f];
+        p.umount2(op.target, flags);
+        return { ok: true };
+      }
+      case 'unshare':
+        this.remember();
+        p.unshareMountNs();
+        return { ok: true };
+      case 'setns': {
+        const ns = p.kernel.namespaces[op.ns];
+        // No such namespace: the native side has no descriptor for it either.
+        if (!ns) throw new SysError('EINVAL', 'setns');
+        this.remember();
+        p.setns(ns);
+        const saved = this.roots.get(ns);
+        if (saved) {
+          p.setRoot(saved.root);
+          p.setCwd(saved.cwd);
+        }
+        return { ok: true };
+      }
+      case 'stat':
+        return { ok: true, stat: statResult(op.nofollow ? p.lstat(op.path) : p.stat(op.path)) };
+      case 'read': {
+        const fd = p.open(op.path, O_RDONLY);
+        try {
+          const chunks: Uint8Array[] = [];
+          let total = 0;
+          for (;;) {
+            const buf = new Uint8Array(65536);
+            const n = p.read(fd, buf);
+            if (n === 0) break;
+            chunks.push(buf.subarray(0, n));
+            total += n;
+          }
+          const all = new Uint8Array(total);
+          let off = 0;
+          for (const c of chunks) {
+            all.set(c, off);
+            off += c.length;
+          }
+          return { ok: true, data: decoder.decode(all) };
+        } finally {
+          p.close(fd);
+        }
+      }
+      case 'readdir': {
+        const fd = p.open(op.path, O_RDONLY | O_DIRECTORY);
+        try {
+          const names = p
+            .getdents(fd)
+            .map((e) => e.name)
+            .filter((n) => n !== '.' && n !== '..')
+            .sort();
+          return { ok: true, names };
+        } finally {
+          p.close(fd);
+        }
+      }
+    }
+  }
+
+  /** Each namespace's mountinfo as read from its sandbox root. */
+  namespaces(): string[][] {
+    this.remember();
+    return this.p.kernel.namespaces.map((ns) => {
+      const r = this.roots.get(ns);
+      return r ? lines(ms.mountinfo(ns, r.root)) : [];
+    });
+  }
+}
+
+/** Names sort by UTF-16 code units in JS; the kernel side sorts the same strings the same way. */
+export function runEmulated(plan: Plan, opts: KernelOptions = {}): Outcome {
+  const sandbox = new Sandbox(createKernel(opts));
+  const run = new PlanRun(sandbox.process);
+  const results: OpResult[] = plan.ops.map((op) => {
+    try {
+      return run.apply(op);
+    } catch (e) {
+      if (e instanceof SysError) return { ok: false, errno: e.code };
+      throw e;
+    }
+  });
+  return {
+    backend: 'emulated',
+    results,
+    mountinfo: lines(sandbox.process.mountinfo()),
+    namespaces: run.namespaces(),
+  };
+}
+
+export const emulatedBackend: Backend = {
+  name: 'emulated',
+  run: (plan) => runEmulated(plan),
+};

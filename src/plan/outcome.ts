@@ -1,0 +1,35 @@
+/**
+ * The outcome document of a plan run (shared/plan-format.md "Outcome document"): one result a
+ * op, and the mountinfo of the namespace the plan ended in and of every namespace it made.
+ */
+import type { Errno } from '../vfs/errno.js';
+
+export type FileType = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
+
+export interface StatResult {
+  type: FileType;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  nlink: number;
+}
+
+export type OpResult =
+  | { ok: true; stat?: StatResult; data?: string; names?: string[] }
+  | { ok: false; errno: Errno | string };
+
+export interface Outcome {
+  backend: string;
+  results: OpResult[];
+  mountinfo: string[];
+  namespaces: string[][];
+}
+
+/** Where a backend cannot run here (exit 3 of `vfsemu plan run`). */
+export class BackendUnavailable extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'BackendUnavailable';
+  }
+}

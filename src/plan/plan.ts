@@ -1,0 +1,176 @@
+/**
+ * Mount plans, format version 1 (shared/plan-format.md): the types and the validation that turns
+ * untrusted JSON into a `Plan` or a `PlanError` naming the op index and field at fault.
+ */
+
+export const MOUNT_FLAG_NAMES = [
+  'rdonly', 'nosuid', 'nodev', 'noexec', 'synchronous', 'remount', 'mandlock', 'dirsync', 'noatime',
+  'nodiratime', 'bind', 'move', 'rec', 'silent', 'unbindable', 'private', 'slave', 'shared',
+  'relatime', 'strictatime', 'lazytime',
+] as const;
+export type MountFlagName = (typeof MOUNT_FLAG_NAMES)[number];
+
+export const UMOUNT_FLAG_NAMES = ['force', 'detach', 'expire', 'nofollow'] as const;
+export type UmountFlagName = (typeof UMOUNT_FLAG_NAMES)[number];
+
+export const RENAME_FLAG_NAMES = ['noreplace', 'exchange'] as const;
+export type RenameFlagName = (typeof RENAME_FLAG_NAMES)[number];
+
+export type PlanOp =
+  | { op: 'mkdir'; path: string; mode?: number }
+  | { op: 'write'; path: string; data: string; mode?: number }
+  | { op: 'symlink'; target: string; path: string }
+  | { op: 'link'; oldpath: string; newpath: string }
+  | { op: 'unlink'; path: string }
+  | { op: 'rmdir'; path: string }
+  | { op: 'rename'; oldpath: string; newpath: string; flags?: RenameFlagName[] }
+  | { op: 'chmod'; path: string; mode: number }
+  | { op: 'chown'; path: string; uid: number; gid: number }
+  | { op: 'truncate'; path: string; length: number }
+  | { op: 'mount'; source: string; target: string; fstype: string; flags: MountFlagName[]; data?: string }
+  | { op: 'umount'; target: string; flags?: UmountFlagName[] }
+  | { op: 'unshare' }
+  | { op: 'setns'; ns: number }
+  | { op: 'stat'; path: string; nofollow?: boolean }
+  | { op: 'read'; path: string }
+  | { op: 'readdir'; path: string };
+
+export type OpName = PlanOp['op'];
+
+export interface Plan {
+  version: 1;
+  ops: PlanOp[];
+}
+
+/** A malformed plan: `where` is the JSON location (`ops[3].mode`), `message` what is wrong. */
+export class PlanError extends Error {
+  constructor(
+    readonly where: string,
+    readonly problem: string,
+  ) {
+    super(`${where}: ${problem}`);
+    this.name = 'PlanError';
+  }
+}
+
+type FieldKind = 'path' | 'string' | 'mode' | 'id' | 'length' | 'bool' | 'index' | 'mountFlags' | 'umountFlags' | 'renameFlags';
+interface FieldSpec {
+  kind: FieldKind;
+  optional?: boolean;
+}
+
+const f = (kind: FieldKind, optional = false): FieldSpec => ({ kind, optional });
+
+/** Every op and its fields: the one table validation, docs and arbitraries read. */
+export const OP_FIELDS: Record<OpName, Record<string, FieldSpec>> = {
+  mkdir: { path: f('path'), mode: f('mode', true) },
+  write: { path: f('path'), data: f('string'), mode: f('mode', true) },
+  symlink: { target: f('string'), path: f('path') },
+  link: { oldpath: f('path'), newpath: f('path') },
+  unlink: { path: f('path') },
+  rmdir: { path: f('path') },
+  rename: { oldpath: f('path'), newpath: f('path'), flags: f('renameFlags', true) },
+  chmod: { path: f('path'), mode: f('mode') },
+  chown: { path: f('path'), uid: f('id'), gid: f('id') },
+  truncate: { path: f('path'), length: f('length') },
+  mount: { source: f('string'), target: f('path'), fstype: f('string'), flags: f('mountFlags'), data: f('string', true) },
+  umount: { target: f('path'), flags: f('umountFlags', true) },
+  unshare: {},
+  setns: { ns: f('index') },
+  stat: { path: f('path'), nofollow: f('bool', true) },
+  read: { path: f('path') },
+  readdir: { path: f('path') },
+};
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkFlags(where: string, v: unknown, allowed: readonly string[]): void {
+  if (!Array.isArray(v)) throw new PlanError(where, 'expected an array of flag names');
+  v.forEach((x, i) => {
+    if (typeof x !== 'string' || !allowed.includes(x)) {
+      throw new PlanError(`${where}[${i}]`, `unknown flag ${JSON.stringify(x)}; expected one of ${allowed.join(', ')}`);
+    }
+  });
+}
+
+function checkField(where: string, v: unknown, kind: FieldKind): void {
+  switch (kind) {
+    case 'path':
+      if (typeof v !== 'string') throw new PlanError(where, 'expected a string');
+      if (!v.startsWith('/')) throw new PlanError(where, `must be an absolute path, got ${JSON.stringify(v)}`);
+      if (v.includes('\0')) throw new PlanError(where, 'must not contain a NUL byte');
+      return;
+    case 'string':
+      if (typeof v !== 'string') throw new PlanError(where, 'expected a string');
+      if (v.includes('\0')) throw new PlanError(where, 'must not contain a NUL byte');
+      return;
+    case 'mode':
+      if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0o7777) throw new PlanError(where, 'expected an integer permission mode between 0 and 4095 (0o7777)');
+      return;
+    case 'id':
+      if (!Number.isInteger(v) || (v as number) < -1 || (v as number) > 0xffffffff) throw new PlanError(where, 'expected an integer id (-1 leaves it unchanged)');
+      return;
+    case 'length':
+      if (!Number.isSafeInteger(v)) throw new PlanError(where, 'expected an integer length');
+      return;
+    case 'bool':
+      if (typeof v !== 'boolean') throw new PlanError(where, 'expected true or false');
+      return;
+    case 'index':
+      if (!Number.isInteger(v) || (v as number) < 0) throw new PlanError(where, 'expected a namespace index (0, 1, …)');
+      return;
+    case 'mountFlags':
+      return checkFlags(where, v, MOUNT_FLAG_NAMES);
+    case 'umountFlags':
+      return checkFlags(where, v, UMOUNT_FLAG_NAMES);
+    case 'renameFlags':
+      return checkFlags(where, v, RENAME_FLAG_NAMES);
+  }
+}
+
+/**
+ * Validates untrusted JSON as a version-1 plan.
+ *
+ * @example
+ * ```ts
+ * validatePlan({ version: 1, ops: [{ op: 'mkdir', path: '/a' }] }); // the plan
+ * validatePlan({ version: 1, ops: [{ op: 'mkdir' }] }); // throws PlanError "ops[0].path: missing"
+ * ```
+ */
+export function validatePlan(doc: unknown): Plan {
+  if (!isObject(doc)) throw new PlanError('(plan)', 'expected a JSON object with "version" and "ops"');
+  if (doc.version !== 1) throw new PlanError('version', `unsupported plan version ${JSON.stringify(doc.version)}; this build reads version 1`);
+  if (!Array.isArray(doc.ops)) throw new PlanError('ops', 'expected an array of ops');
+  doc.ops.forEach((op, i) => {
+    const at = `ops[${i}]`;
+    if (!isObject(op)) throw new PlanError(at, 'expected an object');
+    if (typeof op.op !== 'string' || !Object.prototype.hasOwnProperty.call(OP_FIELDS, op.op)) {
+      throw new PlanError(`${at}.op`, `unknown op ${JSON.stringify(op.op)}; expected one of ${Object.keys(OP_FIELDS).join(', ')}`);
+    }
+    const fields = OP_FIELDS[op.op as OpName];
+    for (const [name, spec] of Object.entries(fields)) {
+      if (op[name] === undefined) {
+        if (!spec.optional) throw new PlanError(`${at}.${name}`, `missing (required by ${op.op})`);
+        continue;
+      }
+      checkField(`${at}.${name}`, op[name], spec.kind);
+    }
+    for (const name of Object.keys(op)) {
+      if (name !== 'op' && !(name in fields)) throw new PlanError(`${at}.${name}`, `unknown field for ${op.op}`);
+    }
+  });
+  return doc as unknown as Plan;
+}
+
+/** Parses plan text; JSON syntax errors become a PlanError too. */
+export function parsePlan(text: string): Plan {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new PlanError('(plan)', `not valid JSON: ${(e as Error).message}`);
+  }
+  return validatePlan(doc);
+}

@@ -1,0 +1,37 @@
+/**
+ * Sandbox: a fresh emulated machine as a plan sees it — one mount namespace whose hidden root
+ * holds a tmpfs mounted as by `mount("none", root, "tmpfs", 0, "mode=755")`, and a task chrooted
+ * into it with uid 0, every capability and umask 0 (shared/plan-format.md). The kernel passed in
+ * must have a `tmpfs` type registered (the composition root in src/index.ts does it).
+ */
+import { Credentials } from './creds.js';
+import type { Kernel } from './kernel.js';
+import { MNT_RELATIME } from './mount.js';
+import { Process } from './process.js';
+
+export interface SandboxOptions {
+  /** Data string of the root tmpfs. Default `mode=755`. */
+  rootData?: string;
+  /** umask of the first task. Default 0, as plans run. */
+  umask?: number;
+}
+
+export class Sandbox {
+  readonly process: Process;
+
+  constructor(
+    readonly kernel: Kernel,
+    opts: SandboxOptions = {},
+  ) {
+    const creds = Credentials.root();
+    const ns = kernel.newNamespace();
+    // The namespace's own root stands for the host's mount tree outside the sandbox: nothing of
+    // it is reachable from the task's root, so mountinfo never shows it.
+    const hostRoot = kernel.newMount(creds, 'tmpfs', 'rootfs', 0, '', MNT_RELATIME);
+    ns.setRoot(hostRoot);
+    const root = kernel.newMount(creds, 'tmpfs', 'none', 0, opts.rootData ?? 'mode=755', MNT_RELATIME);
+    ns.attach(root, hostRoot, hostRoot.root);
+    this.process = new Process(kernel, ns, { mnt: root, dentry: root.root }, creds);
+    this.process.umask = opts.umask ?? 0;
+  }
+}

@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runPlanCommand } from '../../src/cli/plan-run.js';
+
+function run(plan: unknown, opts: { backend?: string; json?: boolean } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'vfsemu-cli-'));
+  const file = join(dir, 'plan.json');
+  writeFileSync(file, typeof plan === 'string' ? plan : JSON.stringify(plan));
+  let out = '';
+  let err = '';
+  const code = runPlanCommand(file, { backend: opts.backend ?? 'emulated', json: opts.json ?? false }, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+describe('vfsemu plan run', () => {
+  const plan = {
+    version: 1,
+    ops: [
+      { op: 'mkdir', path: '/a' },
+      { op: 'mount', source: 'none', target: '/a', fstype: 'tmpfs', flags: ['noexec'], data: 'mode=700' },
+      { op: 'rmdir', path: '/a' },
+      { op: 'readdir', path: '/' },
+    ],
+  };
+
+  it('prints the outcome document with --json and exits 0 even when ops fail', () => {
+    const r = run(plan, { json: true });
+    expect(r.code).toBe(0);
+    const o = JSON.parse(r.out);
+    expect(o.backend).toBe('emulated');
+    expect(o.results).toEqual([{ ok: true }, { ok: true }, { ok: false, errno: 'EBUSY' }, { ok: true, names: ['a'] }]);
+    expect(o.mountinfo.map((l: string) => l.replace(/^\d+ \d+ \d+:\d+ /, ''))).toEqual([
+      '/ / rw,relatime - tmpfs none rw,mode=755',
+      '/ /a rw,noexec,relatime - tmpfs none rw,mode=700',
+    ]);
+    expect(o.namespaces).toEqual([o.mountinfo]);
+  });
+
+  it('prints one line an op without --json', () => {
+    const r = run(plan);
+    expect(r.out).toContain('[2] rmdir {"path":"/a"} -> EBUSY\n');
+    expect(r.out).toContain('[3] readdir {"path":"/"} -> ok ["a"]\n');
+  });
+
+  it('exits 2 naming the op index and field of a malformed plan', () => {
+    const r = run({ version: 1, ops: [{ op: 'mkdir', path: '/a' }, { op: 'chown', path: '/a', uid: 'root', gid: 0 }] });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/malformed plan .*plan\.json: ops\[1\]\.uid: expected an integer id/);
+    expect(r.out).toBe('');
+  });
+
+  it('exits 2 for text that is not JSON, without a stack trace', () => {
+    const r = run('{ nope');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/not valid JSON/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 2 for a missing file', () => {
+    let err = '';
+    const code = runPlanCommand('/nonexistent/plan.json', { backend: 'emulated', json: false }, { out: () => {}, err: (s) => (err += s) });
+    expect(code).toBe(2);
+    expect(err).toBe('vfsemu: cannot read plan /nonexistent/plan.json: ENOENT\n');
+  });
+
+  it('exits 3 with a one-line reason for the native backend until it exists', () => {
+    const r = run(plan, { backend: 'native' });
+    expect(r.code).toBe(3);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+});
