@@ -115,47 +115,35 @@ class Nameidata {
     const comps = splitPath(pathname);
     const trailing = comps.length > 0 && pathname.charCodeAt(pathname.length - 1) === 47;
     for (let i = 0; i < comps.length; i++) {
-      const name = comps[i]!;
-      const last = i === comps.length - 1;
-      if (!isDir(cur.dentry.inode.mode)) throw errno('ENOTDIR');
-      this.mayLookup(cur);
-      if (name === '.') continue;
-      if (name === '..') {
-        cur = this.dotdot(cur);
-        continue;
-      }
-      const next = this.child(cur, name);
-      if (isLnk(next.dentry.inode.mode) && (!last || followLast || trailing)) cur = this.followLink(cur, next);
-      else cur = next;
+      cur = this.step(cur, comps[i]!, i < comps.length - 1 || followLast || trailing);
     }
     if (trailing && !isDir(cur.dentry.inode.mode)) throw errno('ENOTDIR');
     return cur;
   }
 
-  /** Walks all but the last component (path_parentat). */
+  /** Walks all but the last component (path_parentat); the parent must be searchable. */
   parent(base: Path, pathname: string): ParentWalk {
     checkPathname(pathname);
     let cur = pathname.charCodeAt(0) === 47 ? this.task.root : base;
     const comps = splitPath(pathname);
     if (comps.length === 0) return { parent: cur, last: '', type: 'root', trailing: false };
     const trailing = pathname.charCodeAt(pathname.length - 1) === 47;
-    for (let i = 0; i < comps.length - 1; i++) {
-      const name = comps[i]!;
-      if (!isDir(cur.dentry.inode.mode)) throw errno('ENOTDIR');
-      this.mayLookup(cur);
-      if (name === '.') continue;
-      if (name === '..') {
-        cur = this.dotdot(cur);
-        continue;
-      }
-      const next = this.child(cur, name);
-      cur = isLnk(next.dentry.inode.mode) ? this.followLink(cur, next) : next;
-    }
+    for (let i = 0; i < comps.length - 1; i++) cur = this.step(cur, comps[i]!, true);
     if (!isDir(cur.dentry.inode.mode)) throw errno('ENOTDIR');
     this.mayLookup(cur);
     const last = comps[comps.length - 1]!;
     const type: LastType = last === '.' ? 'dot' : last === '..' ? 'dotdot' : 'norm';
     return { parent: cur, last, type, trailing };
+  }
+
+  /** One component of link_path_walk(): ENOTDIR, search permission, dots, lookup, links. */
+  private step(cur: Path, name: string, follow: boolean): Path {
+    if (!isDir(cur.dentry.inode.mode)) throw errno('ENOTDIR');
+    this.mayLookup(cur);
+    if (name === '.') return cur;
+    if (name === '..') return this.dotdot(cur);
+    const next = this.child(cur, name);
+    return follow && isLnk(next.dentry.inode.mode) ? this.followLink(cur, next) : next;
   }
 }
 

@@ -3,7 +3,7 @@
  * attributes with st_dev from the superblock, and the filesystem's statfs with f_flags computed
  * from the mount's and superblock's flags (calculate_f_flags()).
  */
-import { type Inode, SB_MANDLOCK, SB_RDONLY, SB_SYNCHRONOUS } from './inode.js';
+import { type FsStats, type Inode, SB_MANDLOCK, SB_RDONLY, SB_SYNCHRONOUS } from './inode.js';
 import { MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_NOSYMFOLLOW, MNT_READONLY, MNT_RELATIME, type Mount } from './mount.js';
 import type { Timespec } from './time.js';
 
@@ -56,18 +56,10 @@ export const ST_NODIRATIME = 0x0800;
 export const ST_RELATIME = 0x1000;
 export const ST_NOSYMFOLLOW = 0x2000;
 
-export interface StatFs {
-  type: number;
-  bsize: number;
-  blocks: number;
-  bfree: number;
-  bavail: number;
-  files: number;
-  ffree: number;
+/** statfs(2): the filesystem's figures plus the VFS's fsid and f_flags. */
+export interface StatFs extends FsStats {
   /** Two 32-bit words, like __kernel_fsid_t. */
   fsid: [number, number];
-  namelen: number;
-  frsize: number;
   flags: number;
 }
 
