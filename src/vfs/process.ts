@@ -50,7 +50,7 @@ import {
   type Inode,
 } from './inode.js';
 import type { Kernel } from './kernel.js';
-import { MNT_NODEV, MNT_NOEXEC, type Mount, type Path } from './mount.js';
+import { MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, type Mount, type Path } from './mount.js';
 import type { MountNamespace } from './mount-namespace.js';
 import * as mountSys from './mount-syscalls.js';
 import { MAY_APPEND, MAY_EXEC, MAY_READ, MAY_WRITE, inodePermission, mayCreate, mayDelete, mayLink, ownerOrCapable } from './permission.js';
@@ -261,6 +261,8 @@ export class Process implements WalkTask {
       let p = this.mountsOn({ mnt: pw.parent.mnt, dentry: existing });
       if (isLnk(p.dentry.inode.mode)) {
         if (flags & O_NOFOLLOW) throw errno('ELOOP');
+        // pick_link(): a link on a nosymfollow mount is not followed, O_CREAT or not.
+        if (p.mnt.flags & MNT_NOSYMFOLLOW) throw errno('ELOOP');
         // Follow the link; a dangling link makes O_CREAT create its target.
         const target = p.dentry.inode.readlink();
         const followed = this.sysFollowForCreate(pw.parent, target, flags, mode);
@@ -289,6 +291,8 @@ export class Process implements WalkTask {
         if (isDir(p.dentry.inode.mode)) throw errno('EISDIR');
         return { path: p, created: false };
       }
+      // pick_link(): ELOOP for a link on a nosymfollow mount.
+      if (p.mnt.flags & MNT_NOSYMFOLLOW) throw errno('ELOOP');
       base = pw.parent;
       body = p.dentry.inode.readlink();
       void flags;
@@ -707,7 +711,9 @@ export class Process implements WalkTask {
     const from = this.parent(olddirfd, oldpath);
     const to = this.parent(newdirfd, newpath);
     if (from.parent.mnt !== to.parent.mnt) throw errno('EXDEV');
-    if (from.type !== 'norm' || to.type !== 'norm') throw errno('EBUSY');
+    if (from.type !== 'norm') throw errno('EBUSY');
+    // do_renameat2(): a `.`/`..`/`/` target exists, so RENAME_NOREPLACE reports EEXIST there.
+    if (to.type !== 'norm') throw errno(flags & RENAME_NOREPLACE ? 'EEXIST' : 'EBUSY');
     mntWantWrite(from.parent.mnt);
     const oldDir = from.parent.dentry;
     const newDir = to.parent.dentry;
@@ -851,10 +857,11 @@ export class Process implements WalkTask {
    */
   utimensat(dirfd: number, path: string | null, times: [Timespec, Timespec] | null, flags = 0): void {
     this.sys('utimensat', path ?? undefined, () => {
+      // sys_utimensat(): both UTIME_OMIT is "nothing to do", checked before the flags and path.
+      if (times && times[0].nsec === UTIME_OMIT && times[1].nsec === UTIME_OMIT) return;
       if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) throw errno('EINVAL');
       if (times) for (const t of times) if (t.nsec !== UTIME_NOW && t.nsec !== UTIME_OMIT && (t.nsec < 0 || t.nsec > 999_999_999)) throw errno('EINVAL');
       const p = path === null ? this.fds.get(dirfd).path : this.lookup(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0);
-      if (times && times[0].nsec === UTIME_OMIT && times[1].nsec === UTIME_OMIT) return;
       mntWantWrite(p.mnt);
       const pick = (t: Timespec | undefined): Timespec | 'now' | undefined => (!t || t.nsec === UTIME_NOW ? 'now' : t.nsec === UTIME_OMIT ? undefined : t);
       notifyChange(this.creds, p.dentry.inode, { atime: pick(times?.[0]), mtime: pick(times?.[1]) }, this.now());
@@ -969,6 +976,14 @@ export class Process implements WalkTask {
     inodePermission(this.creds, inode, mask);
   }
 
+  /**
+   * cap_inode_setxattr() / cap_inode_removexattr() (commoncap, always in the LSM stack): changing
+   * a security.* attribute other than security.capability needs CAP_SYS_ADMIN, EPERM otherwise.
+   */
+  private securityXattrChange(name: string): void {
+    if (name.startsWith('security.') && name !== 'security.capability' && !this.creds.capable(Cap.SYS_ADMIN)) throw errno('EPERM');
+  }
+
   /** The namespaces tmpfs has handlers for (shmem_xattr_handlers); others are EOPNOTSUPP. */
   private xattrHandled(name: string): void {
     if (name.startsWith('security.') || name.startsWith('trusted.') || name.startsWith('user.')) {
@@ -986,6 +1001,7 @@ export class Process implements WalkTask {
     mntWantWrite(p.mnt);
     const inode = p.dentry.inode;
     this.xattrPermission(inode, name, MAY_WRITE);
+    this.securityXattrChange(name);
     this.xattrHandled(name);
     inode.setxattr(name, value, flags);
   }
@@ -1011,6 +1027,7 @@ export class Process implements WalkTask {
     mntWantWrite(p.mnt);
     const inode = p.dentry.inode;
     this.xattrPermission(inode, name, MAY_WRITE);
+    this.securityXattrChange(name);
     this.xattrHandled(name);
     inode.removexattr(name);
   }

@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""Record what the real kernel does with a mount plan (shared/plan-format.md, version 1).
+
+This is a test-data tool: it turns plans under test/kernel/plans/ into the fixtures under
+test/kernel/fixtures/ that test/kernel/fixtures.test.ts replays through the emulator.
+
+    unshare -m --propagation private python3 test/kernel/record.py PLAN.json... [-o DIR]
+
+For each PLAN.json it writes DIR/NAME.json (DIR defaults to test/kernel/fixtures next to this
+file, NAME is the plan file's base name):
+
+    { "plan": {...}, "kernel": { "results": [...], "mountinfo": [...], "namespaces": [[...]] },
+      "kernelOptions": { "totalRamPages": N }, "recorded": "how, kernel version" }
+
+`kernelOptions` carries what the emulator needs to know about this machine to print the same
+thing (tmpfs sizes given as size=N% depend on the RAM).
+
+How a plan runs (the sandbox of plan-format.md "Plan document"):
+
+- It needs root (CAP_SYS_ADMIN, CAP_SYS_CHROOT). The parent process only makes a mkdtemp
+  directory, forks, waits, and removes that directory; it never mounts anything.
+- The child unshare(CLONE_NEWNS)s and makes every mount of its copy private (MS_REC|MS_PRIVATE
+  on "/"), so nothing it does can propagate to the host, then mounts the sandbox with
+  mount("none", dir, "tmpfs", 0, "mode=755") and chroot()s into it. Paths in the plan are thus
+  absolute inside the sandbox. It runs with umask 0 as uid 0. When the child exits, its mount
+  namespace (and every mount in it) goes away. Running the whole script under
+  `unshare -m --propagation private` as well is belt and braces.
+- mountinfo is read through a descriptor of the host's /proc opened before the chroot
+  (openat(procfd, "self/mountinfo")): the kernel renders it for the reading task's root, i.e.
+  relative to the sandbox root, and leaves out every mount outside it.
+- `unshare` is unshare(CLONE_NEWNS); the kernel moves the task's root and cwd to the copies in
+  the new namespace. Each namespace's nsfs descriptor is kept for `setns`, and so is a descriptor
+  of the sandbox root as the plan last had it in that namespace: setns(2) resets root and cwd to
+  the namespace's real root, so after it we fchdir() to the saved descriptor and chroot(".").
+  `setns` to an index that does not exist yet is reported as EINVAL (there is no descriptor).
+- At the end: the mountinfo of the namespace the plan ended in, then, for every namespace in
+  creation order, setns + re-root as above and read its mountinfo.
+
+Each op is one syscall (or the few plan-format.md names); an OSError becomes its errno name.
+"""
+
+import argparse
+import ctypes
+import ctypes.util
+import errno
+import json
+import os
+import platform
+import stat
+import sys
+import tempfile
+import traceback
+
+# --- syscall constants (include/uapi/linux/mount.h, fs.h, sched.h) ---------------------------
+
+MS = {
+    'rdonly': 1, 'nosuid': 2, 'nodev': 4, 'noexec': 8, 'synchronous': 16, 'remount': 32,
+    'mandlock': 64, 'dirsync': 128, 'noatime': 1024, 'nodiratime': 2048, 'bind': 4096,
+    'move': 8192, 'rec': 16384, 'silent': 32768, 'unbindable': 1 << 17, 'private': 1 << 18,
+    'slave': 1 << 19, 'shared': 1 << 20, 'relatime': 1 << 21, 'strictatime': 1 << 24,
+    'lazytime': 1 << 25,
+}
+MNT = {'force': 1, 'detach': 2, 'expire': 4, 'nofollow': 8}
+RENAME = {'noreplace': 1, 'exchange': 2}
+CLONE_NEWNS = 0x00020000
+AT_FDCWD = -100
+
+libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
+libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+libc.unshare.argtypes = [ctypes.c_int]
+libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
+libc.renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+
+
+def check(ret, what):
+    """Raises OSError(errno) for a libc call that returned -1, as os.* functions do."""
+    if ret == -1:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e), what)
+    return ret
+
+
+def sys_mount(source, target, fstype, flags, data):
+    # Plan strings go to the kernel as they are: "" stays an empty string, not NULL; only an
+    # absent `data` is NULL.
+    enc = lambda s: None if s is None else s.encode()
+    check(libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), 'mount')
+
+
+def sys_umount2(target, flags):
+    check(libc.umount2(target.encode(), flags), 'umount2')
+
+
+def sys_unshare(flags):
+    check(libc.unshare(flags), 'unshare')
+
+
+def sys_setns(fd, nstype):
+    check(libc.setns(fd, nstype), 'setns')
+
+
+def sys_renameat2(old, new, flags):
+    check(libc.renameat2(AT_FDCWD, old.encode(), AT_FDCWD, new.encode(), flags), 'renameat2')
+
+
+# --- the plan runner ----------------------------------------------------------------------------
+
+TYPES = {
+    stat.S_IFREG: 'file', stat.S_IFDIR: 'dir', stat.S_IFLNK: 'symlink', stat.S_IFCHR: 'char',
+    stat.S_IFBLK: 'block', stat.S_IFIFO: 'fifo', stat.S_IFSOCK: 'socket',
+}
+
+
+def flag_bits(table, names):
+    bits = 0
+    for n in names or []:
+        bits |= table[n]
+    return bits
+
+
+class Runner:
+    """Runs a plan inside the chrooted sandbox; owns the per-namespace descriptors."""
+
+    def __init__(self, procfd):
+        self.procfd = procfd
+        self.nsfds = [self.open_ns()]  # index = plan namespace number
+        self.rootfds = {}              # namespace number -> fd of its sandbox root as last seen
+        self.current = 0
+
+    def open_ns(self):
+        return os.open('self/ns/mnt', os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.procfd)
+
+    def remember_root(self):
+        """Saves the sandbox root of the namespace we are about to leave (or read)."""
+        old = self.rootfds.get(self.current)
+        if old is not None:
+            os.close(old)
+        self.rootfds[self.current] = os.open('/', os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+
+    def enter(self, ns):
+        """setns(2) into namespace `ns`, then back into its sandbox root."""
+        self.remember_root()
+        sys_setns(self.nsfds[ns], CLONE_NEWNS)
+        self.current = ns
+        # setns(2) put root and cwd at the namespace's own root; go back into the sandbox.
+        os.fchdir(self.rootfds[ns])
+        os.chroot('.')
+
+    def mountinfo(self):
+        fd = os.open('self/mountinfo', os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.procfd)
+        chunks = []
+        while True:
+            b = os.read(fd, 65536)
+            if not b:
+                break
+            chunks.append(b)
+        os.close(fd)
+        return b''.join(chunks).decode().splitlines()
+
+    def apply(self, op):
+        kind = op['op']
+        if kind == 'mkdir':
+            os.mkdir(op['path'], op.get('mode', 0o755))
+        elif kind == 'write':
+            fd = os.open(op['path'], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, op.get('mode', 0o644))
+            try:
+                data = op['data'].encode()
+                done = 0
+                while done < len(data):
+                    done += os.write(fd, data[done:])
+            finally:
+                os.close(fd)
+        elif kind == 'symlink':
+            os.symlink(op['target'], op['path'])
+        elif kind == 'link':
+            # linkat(AT_FDCWD, old, AT_FDCWD, new, 0) is link(2): a symlink oldpath is not followed.
+            os.link(op['oldpath'], op['newpath'], follow_symlinks=False)
+        elif kind == 'unlink':
+            os.unlink(op['path'])
+        elif kind == 'rmdir':
+            os.rmdir(op['path'])
+        elif kind == 'rename':
+            sys_renameat2(op['oldpath'], op['newpath'], flag_bits(RENAME, op.get('flags')))
+        elif kind == 'chmod':
+            os.chmod(op['path'], op['mode'])
+        elif kind == 'chown':
+            os.lchown(op['path'], op['uid'], op['gid'])
+        elif kind == 'truncate':
+            os.truncate(op['path'], op['length'])
+        elif kind == 'mount':
+            sys_mount(op['source'], op['target'], op['fstype'], flag_bits(MS, op['flags']), op.get('data'))
+        elif kind == 'umount':
+            sys_umount2(op['target'], flag_bits(MNT, op.get('flags')))
+        elif kind == 'unshare':
+            self.remember_root()
+            sys_unshare(CLONE_NEWNS)
+            self.nsfds.append(self.open_ns())
+            self.current = len(self.nsfds) - 1
+        elif kind == 'setns':
+            if not 0 <= op['ns'] < len(self.nsfds):
+                raise OSError(errno.EINVAL, 'no such namespace', 'setns')
+            self.enter(op['ns'])
+        elif kind == 'stat':
+            st = os.lstat(op['path']) if op.get('nofollow') else os.stat(op['path'])
+            return {'ok': True, 'stat': {
+                'type': TYPES[stat.S_IFMT(st.st_mode)], 'mode': st.st_mode & 0o7777,
+                'uid': st.st_uid, 'gid': st.st_gid, 'size': st.st_size, 'nlink': st.st_nlink,
+            }}
+        elif kind == 'read':
+            fd = os.open(op['path'], os.O_RDONLY)
+            try:
+                chunks = []
+                while True:
+                    b = os.read(fd, 65536)
+                    if not b:
+                        break
+                    chunks.append(b)
+            finally:
+                os.close(fd)
+            # The emulator decodes with TextDecoder, which replaces bad bytes the same way.
+            return {'ok': True, 'data': b''.join(chunks).decode('utf-8', errors='replace')}
+        elif kind == 'readdir':
+            return {'ok': True, 'names': sorted(os.listdir(op['path']))}
+        else:
+            raise ValueError(f'unknown op {kind!r}')
+        return {'ok': True}
+
+    def run(self, plan):
+        results = []
+        for op in plan['ops']:
+            try:
+                results.append(self.apply(op))
+            except OSError as e:
+                results.append({'ok': False, 'errno': errno.errorcode[e.errno]})
+        final = self.mountinfo()
+        self.remember_root()
+        namespaces = []
+        for ns in range(len(self.nsfds)):
+            self.enter(ns)
+            namespaces.append(self.mountinfo())
+        return {'results': results, 'mountinfo': final, 'namespaces': namespaces}
+
+
+def child(sandbox_dir, plan, out_fd):
+    """The forked child: isolate, build the sandbox, run the plan, write the outcome JSON."""
+    try:
+        sys_unshare(CLONE_NEWNS)
+        # Nothing below may reach the host: cut every propagation link of our copy first.
+        sys_mount('none', '/', None, MS['rec'] | MS['private'], None)
+        sys_mount('none', sandbox_dir, 'tmpfs', 0, 'mode=755')
+        procfd = os.open('/proc', os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        os.chroot(sandbox_dir)
+        os.chdir('/')
+        os.umask(0)
+        outcome = Runner(procfd).run(plan)
+        os.write(out_fd, json.dumps(outcome).encode())
+        os._exit(0)
+    except BaseException:
+        traceback.print_exc()
+        os._exit(1)
+
+
+def record(plan):
+    """Runs `plan` in a forked, namespaced child; returns the kernel outcome."""
+    sandbox_dir = tempfile.mkdtemp(prefix='vfsemu-record-')
+    try:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            child(sandbox_dir, plan, w)
+        os.close(w)
+        with os.fdopen(r, 'rb') as f:
+            data = f.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0:
+            raise RuntimeError(f'recording child failed (wait status {status})')
+        return json.loads(data)
+    finally:
+        # The child's namespace (with the sandbox mount) died with it; only the directory is left.
+        os.rmdir(sandbox_dir)
+
+
+def dump_fixture(fixture):
+    """JSON with one op, one result and one mountinfo line a line, for readable diffs."""
+    def items(xs, indent):
+        if not xs:
+            return '[]'
+        pad = ' ' * indent
+        return '[\n' + ',\n'.join(pad + json.dumps(x) for x in xs) + '\n' + ' ' * (indent - 2) + ']'
+
+    plan, kernel = fixture['plan'], fixture['kernel']
+    plan_rest = {k: v for k, v in plan.items() if k != 'ops'}
+    head = json.dumps(plan_rest)[1:-1]
+    namespaces = '[\n' + ',\n'.join('      ' + items(ns, 8) for ns in kernel['namespaces']) + '\n    ]'
+    return (
+        '{\n'
+        f'  "plan": {{{head}, "ops": {items(plan["ops"], 4)}}},\n'
+        '  "kernel": {\n'
+        f'    "results": {items(kernel["results"], 6)},\n'
+        f'    "mountinfo": {items(kernel["mountinfo"], 6)},\n'
+        f'    "namespaces": {namespaces}\n'
+        '  },\n'
+        f'  "kernelOptions": {json.dumps(fixture["kernelOptions"])},\n'
+        f'  "recorded": {json.dumps(fixture["recorded"])}\n'
+        '}\n'
+    )
+
+
+def total_ram_pages():
+    with open('/proc/meminfo') as f:
+        for line in f:
+            if line.startswith('MemTotal:'):
+                return int(line.split()[1]) * 1024 // os.sysconf('SC_PAGE_SIZE')
+    raise RuntimeError('no MemTotal in /proc/meminfo')
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('plans', nargs='+', help='plan JSON files')
+    ap.add_argument('-o', '--out', default=os.path.join(here, 'fixtures'), help='fixture directory')
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit('record.py: needs root (mount namespaces, chroot)')
+    os.makedirs(args.out, exist_ok=True)
+    for path in args.plans:
+        with open(path) as f:
+            plan = json.load(f)
+        fixture = {
+            'plan': plan,
+            'kernel': record(plan),
+            'kernelOptions': {'totalRamPages': total_ram_pages()},
+            'recorded': f'test/kernel/record.py as root in unshare -m --propagation private, '
+                        f'Linux {platform.release()} {platform.machine()}',
+        }
+        name = os.path.splitext(os.path.basename(path))[0]
+        with open(os.path.join(args.out, name + '.json'), 'w') as f:
+            f.write(dump_fixture(fixture))
+        print(f'{name}: {sum(1 for r in fixture["kernel"]["results"] if not r["ok"])} failed ops, '
+              f'{len(fixture["kernel"]["mountinfo"])} mounts')
+
+
+if __name__ == '__main__':
+    main()
