@@ -27,16 +27,8 @@ import {
   X_OK,
 } from '../../src/index.js';
 import type { Process } from '../../src/vfs/process.js';
+import { errOf } from './helpers.js';
 
-function errOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'OK';
-  } catch (e) {
-    if (e instanceof SysError) return e.code;
-    throw e;
-  }
-}
 
 const CREDS = {
   /** uid 1000 in groups 2000 and 2001 besides its own 1000. */

@@ -30,20 +30,12 @@ import {
   X_OK,
 } from '../../src/index.js';
 import type { Process } from '../../src/vfs/process.js';
+import { errOf } from './helpers.js';
 
 const enc = new TextEncoder();
 const XATTR_CREATE = 1;
 const XATTR_REPLACE = 2;
 
-function errOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'OK';
-  } catch (e) {
-    if (e instanceof SysError) return e.code;
-    throw e;
-  }
-}
 
 const USER = new Credentials(1000, 1000, [2000], 0n);
 const OTHER = new Credentials(1001, 1001, [], 0n);

@@ -34,20 +34,12 @@ import {
   UTIME_OMIT,
 } from '../../src/index.js';
 import type { Process } from '../../src/vfs/process.js';
+import { errOf } from './helpers.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 /** The errno code a call fails with, or 'OK'. */
-function errOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'OK';
-  } catch (e) {
-    if (e instanceof SysError) return e.code;
-    throw e;
-  }
-}
 
 /**
  * / (755) with d/ (755), e/ (empty), f ("hello"), lf -> f, ld -> d, ldang -> nope,

@@ -33,18 +33,10 @@ import {
   W_OK,
 } from '../../src/index.js';
 import type { Process } from '../../src/vfs/process.js';
+import { errOf } from './helpers.js';
 
 const enc = new TextEncoder();
 
-function errOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'OK';
-  } catch (e) {
-    if (e instanceof SysError) return e.code;
-    throw e;
-  }
-}
 
 /** A tmpfs at /ro holding d/, e/, f (with user.a), fifo, null (1:3) and l -> f, then made read-only. */
 function readOnly(how: 'remount' | 'bind-remount' | 'mount-ro'): Process {

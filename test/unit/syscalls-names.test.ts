@@ -32,18 +32,10 @@ import {
   SysError,
 } from '../../src/index.js';
 import type { Process } from '../../src/vfs/process.js';
+import { errOf } from './helpers.js';
 
 const enc = new TextEncoder();
 
-function errOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'OK';
-  } catch (e) {
-    if (e instanceof SysError) return e.code;
-    throw e;
-  }
-}
 
 /** / with d/ (holding sub/x), e/ (empty), f, lf -> f, ld -> d, ldang -> nope. */
 function world(): Process {
