@@ -44,7 +44,7 @@ export function createSandbox(opts: SandboxOptions & KernelOptions = {}): Sandbo
 
 export { Kernel, type KernelOptions } from './vfs/kernel.js';
 export { Sandbox, type SandboxOptions } from './vfs/sandbox.js';
-export { Process, AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_EACCESS, AT_EMPTY_PATH, RENAME_NOREPLACE, RENAME_EXCHANGE, SEEK_SET, SEEK_CUR, SEEK_END, F_OK, R_OK, W_OK, X_OK } from './vfs/process.js';
+export { Process, AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_EACCESS, AT_EMPTY_PATH, RENAME_NOREPLACE, RENAME_EXCHANGE, SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE, F_OK, R_OK, W_OK, X_OK } from './vfs/process.js';
 export * from './vfs/file.js';
 export { SysError, errnoNumber, type Errno } from './vfs/errno.js';
 export { Credentials, Cap, ALL_CAPS } from './vfs/creds.js';

@@ -122,6 +122,12 @@ export interface Inode {
   read(pos: number, into: Uint8Array): number;
   /** Writes what fits; returns the count (short when space runs out), ENOSPC when none fits. */
   write(pos: number, data: Uint8Array): number;
+  /**
+   * SEEK_DATA (`hole` false) or SEEK_HOLE from `pos`, which is inside the file: the first offset
+   * at or after it in data or in a hole (the end of the file counts as a hole); null when no data
+   * follows. A filesystem without it treats the whole file as data (generic_file_llseek_size).
+   */
+  seekHoleData?(pos: number, hole: boolean): number | null;
 
   // Symbolic links.
   readlink(): string;

@@ -50,11 +50,11 @@ import {
   type Inode,
 } from './inode.js';
 import type { Kernel } from './kernel.js';
-import { MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, type Mount, type Path } from './mount.js';
+import { MNT_NODEV, MNT_NOEXEC, type Mount, type Path } from './mount.js';
 import type { MountNamespace } from './mount-namespace.js';
 import * as mountSys from './mount-syscalls.js';
 import { MAY_APPEND, MAY_EXEC, MAY_READ, MAY_WRITE, inodePermission, mayCreate, mayDelete, mayLink, ownerOrCapable } from './permission.js';
-import { lookupLast, pathFrom, resolveParent, resolvePath, type ParentWalk, type WalkTask } from './resolve.js';
+import { followMounts, lookupLast, Nameidata, pathFrom, resolveParent, resolvePath, type ParentWalk, type WalkTask } from './resolve.js';
 import { statfsOf, statOf, type Stat, type StatFs } from './stat.js';
 import { UTIME_NOW, UTIME_OMIT, type Timespec } from './time.js';
 
@@ -72,6 +72,8 @@ export const RENAME_WHITEOUT = 4;
 export const SEEK_SET = 0;
 export const SEEK_CUR = 1;
 export const SEEK_END = 2;
+export const SEEK_DATA = 3;
+export const SEEK_HOLE = 4;
 
 export const F_OK = 0;
 export const X_OK = 1;
@@ -232,6 +234,8 @@ export class Process implements WalkTask {
       truncate = true;
     }
     if (!created) this.mayOpen(target, accMode, flags);
+    // do_dentry_open(): a socket inode's open is no_open(), whatever the permission.
+    if ((inode.mode & S_IFMT) === S_IFSOCK) throw errno('ENXIO');
 
     const writable = acc === O_WRONLY || acc === O_RDWR;
     const writer = writable && !isSpecial(inode.mode);
@@ -247,66 +251,30 @@ export class Process implements WalkTask {
     }
   }
 
-  /** The O_CREAT half of path_openat(): open_last_lookups() and lookup_open(). */
+  /**
+   * The O_CREAT half of path_openat(): open_last_lookups() and lookup_open(). A trailing link is
+   * followed here, from the directory holding it, on the same link budget as the walk; a dangling
+   * link makes O_CREAT create its target.
+   */
   private openCreate(dirfd: number, path: string, flags: number, mode: number): { path: Path; created: boolean } {
-    const pw = this.parent(dirfd, path);
-    if (pw.type !== 'norm') {
-      // `.`, `..` or `/`: an existing directory, so O_CREAT makes it EISDIR (do_open()).
-      throw errno('EISDIR');
-    }
-    if (pw.trailing) throw errno('EISDIR');
-    const existing = lookupLast(pw);
-    if (existing) {
-      if (flags & O_EXCL) throw errno('EEXIST');
-      let p = this.mountsOn({ mnt: pw.parent.mnt, dentry: existing });
-      if (isLnk(p.dentry.inode.mode)) {
-        if (flags & O_NOFOLLOW) throw errno('ELOOP');
-        // pick_link(): a link on a nosymfollow mount is not followed, O_CREAT or not.
-        if (p.mnt.flags & MNT_NOSYMFOLLOW) throw errno('ELOOP');
-        // Follow the link; a dangling link makes O_CREAT create its target.
-        const target = p.dentry.inode.readlink();
-        const followed = this.sysFollowForCreate(pw.parent, target, flags, mode);
-        return followed;
-      }
-      if (isDir(p.dentry.inode.mode)) throw errno('EISDIR');
-      return { path: p, created: false };
-    }
-    return { path: this.createFile(pw, mode), created: true };
-  }
-
-  /** Follows the final symlink of an O_CREAT open (counted against the link limit by the walk). */
-  private sysFollowForCreate(dir: Path, target: string, flags: number, mode: number): { path: Path; created: boolean } {
-    // The remaining resolution is the same open with the link body relative to the link's dir.
-    let hops = 0;
-    let base = dir;
-    let body = target;
+    const nd = new Nameidata(this);
+    let pw = nd.parent(this.base(dirfd, path), path);
     for (;;) {
-      if (++hops > 40) throw errno('ELOOP');
-      const pw = resolveParent(this, base, body);
+      // `.`, `..`, `/` or a trailing slash: an existing directory, so O_CREAT makes it EISDIR (do_open()).
       if (pw.type !== 'norm' || pw.trailing) throw errno('EISDIR');
       const existing = lookupLast(pw);
       if (!existing) return { path: this.createFile(pw, mode), created: true };
-      const p = this.mountsOn({ mnt: pw.parent.mnt, dentry: existing });
+      if (flags & O_EXCL) throw errno('EEXIST');
+      const p = followMounts({ mnt: pw.parent.mnt, dentry: existing });
       if (!isLnk(p.dentry.inode.mode)) {
         if (isDir(p.dentry.inode.mode)) throw errno('EISDIR');
         return { path: p, created: false };
       }
-      // pick_link(): ELOOP for a link on a nosymfollow mount.
-      if (p.mnt.flags & MNT_NOSYMFOLLOW) throw errno('ELOOP');
-      base = pw.parent;
-      body = p.dentry.inode.readlink();
-      void flags;
+      if (flags & O_NOFOLLOW) throw errno('ELOOP');
+      pw = nd.parent(pw.parent, nd.pickLink(p));
     }
   }
 
-  private mountsOn(p: Path): Path {
-    let { mnt, dentry } = p;
-    for (let c = mnt.childAt.get(dentry); c; c = mnt.childAt.get(dentry)) {
-      mnt = c;
-      dentry = c.root;
-    }
-    return { mnt, dentry };
-  }
 
   /** lookup_open()'s create: EROFS or EACCES (may_o_create), then the filesystem's create. */
   private createFile(pw: ParentWalk, mode: number): Path {
@@ -428,8 +396,17 @@ export class Process implements WalkTask {
       let pos: number;
       if (whence === SEEK_SET) pos = offset;
       else if (whence === SEEK_CUR) pos = f.pos + offset;
+      // dcache_dir_lseek() takes only SEEK_SET and SEEK_CUR.
+      else if (isDir(f.inode.mode)) throw errno('EINVAL');
       else if (whence === SEEK_END) pos = f.inode.size + offset;
-      else throw errno('EINVAL');
+      else if (whence === SEEK_DATA || whence === SEEK_HOLE) {
+        // lseek(2): ENXIO when the offset is negative or at or past the end of the file.
+        if (offset < 0 || offset >= f.inode.size) throw errno('ENXIO');
+        const hole = whence === SEEK_HOLE;
+        const found = f.inode.seekHoleData ? f.inode.seekHoleData(offset, hole) : hole ? f.inode.size : offset;
+        if (found === null) throw errno('ENXIO');
+        pos = found;
+      } else throw errno('EINVAL');
       if (pos < 0 || !Number.isSafeInteger(pos)) throw errno('EINVAL');
       f.pos = pos;
       if (isDir(f.inode.mode)) f.dirCursor = pos;

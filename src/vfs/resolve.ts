@@ -67,8 +67,11 @@ function checkPathname(pathname: string): void {
   if (pathname.length >= PATH_MAX / 3 && byteLength(pathname) >= PATH_MAX) throw errno('ENAMETOOLONG');
 }
 
-/** One resolution's state (struct nameidata): the link budget is shared by nested links. */
-class Nameidata {
+/**
+ * One resolution's state (struct nameidata): the link budget is shared by nested links, and by
+ * the trailing links an O_CREAT open follows itself.
+ */
+export class Nameidata {
   links = 0;
   constructor(readonly task: WalkTask) {}
 
@@ -102,10 +105,14 @@ class Nameidata {
 
   /** pick_link(): the symlink at `link` reached from `dir`, resolved to what it points at. */
   followLink(dir: Path, link: Path): Path {
+    return this.walk(dir, this.pickLink(link), true);
+  }
+
+  /** pick_link()'s checks: one more link of the budget, none on a nosymfollow mount; the body. */
+  pickLink(link: Path): string {
     if (++this.links > MAXSYMLINKS) throw errno('ELOOP');
     if (link.mnt.flags & MNT_NOSYMFOLLOW) throw errno('ELOOP');
-    const target = link.dentry.inode.readlink();
-    return this.walk(dir, target, true);
+    return link.dentry.inode.readlink();
   }
 
   /** Walks all of `pathname` from `base` (or the root, for an absolute name). */

@@ -1,6 +1,8 @@
-/** Shared by the unit suites: run a syscall and give its errno name, or 'OK'. */
-import { SysError } from '../../src/index.js';
+/** Helpers shared by the unit suites. */
+import { O_CREAT, O_TRUNC, O_WRONLY, SysError } from '../../src/index.js';
+import type { Process } from '../../src/vfs/process.js';
 
+/** Runs a syscall and gives its errno name, or 'OK'. */
 export function errOf(fn: () => unknown): string {
   try {
     fn();
@@ -8,5 +10,15 @@ export function errOf(fn: () => unknown): string {
   } catch (e) {
     if (e instanceof SysError) return e.code;
     throw e;
+  }
+}
+
+/** Creates (or truncates) `path` holding `text`, as `echo -n text > path` would. */
+export function writeFile(p: Process, path: string, text: string, mode = 0o644): void {
+  const fd = p.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+  try {
+    p.write(fd, new TextEncoder().encode(text));
+  } finally {
+    p.close(fd);
   }
 }

@@ -27,6 +27,8 @@ import {
   S_IFMT,
   S_IFREG,
   SEEK_CUR,
+  SEEK_DATA,
+  SEEK_HOLE,
   SEEK_END,
   SEEK_SET,
   SysError,
@@ -34,7 +36,7 @@ import {
   UTIME_OMIT,
 } from '../../src/index.js';
 import type { Process } from '../../src/vfs/process.js';
-import { errOf } from './helpers.js';
+import { errOf, writeFile } from './helpers.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -49,9 +51,7 @@ function world(): Process {
   const p = createSandbox().process;
   p.mkdir('/d', 0o755);
   p.mkdir('/e', 0o755);
-  const fd = p.open('/f', O_WRONLY | O_CREAT, 0o644);
-  p.write(fd, enc.encode('hello'));
-  p.close(fd);
+  writeFile(p, '/f', 'hello', 0o644);
   p.symlink('f', '/lf');
   p.symlink('d', '/ld');
   p.symlink('nope', '/ldang');
@@ -212,6 +212,11 @@ describe('read, write, pread, pwrite, lseek', () => {
     ['lseek SEEK_CUR below 0', '/f', O_RDONLY, (p, fd) => p.lseek(fd, -1, SEEK_CUR), 'EINVAL'],
     ['lseek whence 9', '/f', O_RDONLY, (p, fd) => p.lseek(fd, 0, 9), 'EINVAL'],
     ['lseek of a directory', '/d', O_RDONLY, (p, fd) => p.lseek(fd, 0, SEEK_SET), 'OK'],
+    ['lseek SEEK_END of a directory', '/d', O_RDONLY, (p, fd) => p.lseek(fd, 0, SEEK_END), 'EINVAL'],
+    ['lseek SEEK_DATA of a directory', '/d', O_RDONLY, (p, fd) => p.lseek(fd, 0, SEEK_DATA), 'EINVAL'],
+    ['lseek SEEK_DATA at the end', '/f', O_RDONLY, (p, fd) => p.lseek(fd, 5, SEEK_DATA), 'ENXIO'],
+    ['lseek SEEK_HOLE at the end', '/f', O_RDONLY, (p, fd) => p.lseek(fd, 5, SEEK_HOLE), 'ENXIO'],
+    ['lseek SEEK_HOLE at -1', '/f', O_RDONLY, (p, fd) => p.lseek(fd, -1, SEEK_HOLE), 'ENXIO'],
     ['read of O_PATH', '/f', O_PATH, (p, fd) => p.read(fd, new Uint8Array(1)), 'EBADF'],
     ['write of O_PATH', '/f', O_PATH | O_WRONLY, (p, fd) => p.write(fd, enc.encode('x')), 'EBADF'],
     ['lseek of O_PATH', '/f', O_PATH, (p, fd) => p.lseek(fd, 0, SEEK_SET), 'EBADF'],
@@ -239,6 +244,35 @@ describe('read, write, pread, pwrite, lseek', () => {
     expect(p.lseek(fd, 2, SEEK_END)).toBe(7);
     expect(p.lseek(fd, -3, SEEK_CUR)).toBe(4);
     expect(p.read(fd, new Uint8Array(8))).toBe(1);
+  });
+
+  // Recorded on Linux 6.18 tmpfs: data at page 0, page 3 and page 5 (zeros written), size 7 pages + 100.
+  it.each<[number, number | string, number | string]>([
+    [0, 0, 4096],
+    [4095, 4095, 4096],
+    [4096, 12288, 4096],
+    [8000, 12288, 8000],
+    [12294, 12294, 16384],
+    [16384, 20480, 16384],
+    [20481, 20481, 24576],
+    [24576, 'ENXIO', 24576],
+    [28771, 'ENXIO', 28771],
+    [28772, 'ENXIO', 'ENXIO'],
+  ])('SEEK_DATA and SEEK_HOLE from %i on a sparse tmpfs file -> %s, %s', (from, data, hole) => {
+    const p = world();
+    const fd = p.open('/sparse', O_CREAT | O_RDWR, 0o644);
+    p.pwrite(fd, enc.encode('a'), 0);
+    p.pwrite(fd, enc.encode('b'), 3 * 4096 + 5);
+    p.pwrite(fd, new Uint8Array(10), 5 * 4096);
+    p.ftruncate(fd, 7 * 4096 + 100);
+    const seek = (whence: number) => {
+      try {
+        return p.lseek(fd, from, whence);
+      } catch (e) {
+        return errOf(() => { throw e; });
+      }
+    };
+    expect([seek(SEEK_DATA), seek(SEEK_HOLE)]).toEqual([data, hole]);
   });
 
   it('write of nothing returns 0 without growing the file', () => {

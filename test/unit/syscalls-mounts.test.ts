@@ -13,6 +13,10 @@ import {
   makedev,
   MNT_DETACH,
   MS_BIND,
+  MS_MOVE,
+  MS_PRIVATE,
+  MS_SHARED,
+  MS_SILENT,
   MS_NODEV,
   MS_NOEXEC,
   MS_NOSUID,
@@ -211,6 +215,46 @@ describe('umount2 of a busy mount', () => {
     ['umount by a task without CAP_SYS_ADMIN', (p) => ((p.creds = new Credentials(0, 0, [], 0n)), p.umount2('/m')), 'EPERM'],
   ])('%s -> %s', (_n, op, expected) => {
     expect(errOf(() => op(mounted()))).toBe(expected);
+  });
+});
+
+describe('a lazily unmounted tree', () => {
+  it('loses its child mounts and takes no new ones (ENOENT); a cwd inside keeps working', () => {
+    const p = createSandbox().process;
+    p.mkdir('/m');
+    p.mount('none', '/m', 'tmpfs', 0, null);
+    p.mkdir('/m/sub');
+    p.mkdir('/m/other');
+    p.mount('none', '/m/sub', 'tmpfs', 0, null);
+    p.close(p.open('/m/sub/deep', O_CREAT | O_WRONLY));
+    p.chdir('/m');
+    p.umount2('/m', MNT_DETACH);
+    // disconnect_mount(): the child left its parent, so sub/ is the bare directory again.
+    const names = (dir: string) => p.getdents(p.open(dir, O_DIRECTORY)).map((e) => e.name).filter((n) => n !== '.' && n !== '..').sort();
+    expect(names('sub')).toEqual([]);
+    expect(errOf(() => p.mount('none', 'other', 'tmpfs', 0, null))).toBe('ENOENT');
+    expect(errOf(() => p.mount('/', 'other', null, MS_BIND, null))).toBe('ENOENT');
+    p.close(p.open('still-writable', O_CREAT | O_WRONLY));
+    expect(names('.')).toEqual(['other', 'still-writable', 'sub']);
+  });
+});
+
+describe('propagation flags take no companions but MS_REC and MS_SILENT', () => {
+  it.each<[string, number, string]>([
+    ['private', MS_PRIVATE, 'OK'],
+    ['private|rec|silent', MS_PRIVATE | MS_REC | MS_SILENT, 'OK'],
+    ['shared|nosuid', MS_SHARED | MS_NOSUID, 'EINVAL'],
+    ['private|noexec', MS_PRIVATE | MS_NOEXEC, 'EINVAL'],
+    ['private|nodev', MS_PRIVATE | MS_NODEV, 'EINVAL'],
+    ['private|rdonly', MS_PRIVATE | MS_RDONLY, 'EINVAL'],
+    ['shared|private', MS_SHARED | MS_PRIVATE, 'EINVAL'],
+    ['private|move', MS_PRIVATE | MS_MOVE, 'EINVAL'],
+    ['remount|private|nosuid (remount wins)', MS_REMOUNT | MS_PRIVATE | MS_NOSUID, 'OK'],
+  ])('%s -> %s', (_n, flags, expected) => {
+    const p = createSandbox().process;
+    p.mkdir('/t');
+    p.mount('t', '/t', 'tmpfs', 0, null);
+    expect(errOf(() => p.mount(null, '/t', null, flags, null))).toBe(expected);
   });
 });
 

@@ -32,7 +32,7 @@ import {
   SysError,
 } from '../../src/index.js';
 import type { Process } from '../../src/vfs/process.js';
-import { errOf } from './helpers.js';
+import { errOf, writeFile } from './helpers.js';
 
 const enc = new TextEncoder();
 
@@ -44,9 +44,7 @@ function world(): Process {
   p.mkdir('/d/sub', 0o755);
   p.close(p.open('/d/sub/x', O_CREAT | O_WRONLY, 0o644));
   p.mkdir('/e', 0o755);
-  const fd = p.open('/f', O_WRONLY | O_CREAT, 0o644);
-  p.write(fd, enc.encode('abc'));
-  p.close(fd);
+  writeFile(p, '/f', 'abc', 0o644);
   p.symlink('f', '/lf');
   p.symlink('d', '/ld');
   p.symlink('nope', '/ldang');
@@ -137,6 +135,19 @@ describe('symlink limits: 40 links a resolution (ELOOP)', () => {
     expect(errOf(() => p.stat('/m19/k19'))).toBe('OK'); // 20 + 20 links
     expect(errOf(() => p.stat('/m19/k20'))).toBe('ELOOP'); // 20 + 21
   });
+
+  // Recorded on Linux 6.18: 30 directory links, then a dangling chain that O_CREAT follows.
+  it.each<[number, string]>([
+    [10, 'OK'],
+    [11, 'ELOOP'],
+  ])('O_CREAT through 30 links then a dangling chain of %i -> %s', (m, expected) => {
+    const p = world();
+    p.mkdir('/real');
+    for (let i = 1; i <= 30; i++) p.symlink(i < 30 ? `d${i + 1}` : 'real', `/d${i}`);
+    for (let j = 1; j <= m; j++) p.symlink(j < m ? `f${j + 1}` : 'new', `/real/f${j}`);
+    expect(errOf(() => p.open('/d1/f1', O_CREAT | O_WRONLY, 0o644))).toBe(expected);
+    expect(errOf(() => p.stat('/real/new'))).toBe(expected === 'OK' ? 'OK' : 'ENOENT');
+  });
 });
 
 describe('NAME_MAX 255 and PATH_MAX 4096 (ENAMETOOLONG)', () => {
@@ -175,6 +186,14 @@ describe('mkdir and mknod', () => {
       expect(p.stat('/n').mode).toBe(statMode);
       expect(p.stat('/n').rdev).toBe(dev);
     }
+  });
+
+  it('a socket node opens only as O_PATH (no_open(): ENXIO)', () => {
+    const p = world();
+    p.mknod('/sock', S_IFSOCK | 0o666);
+    expect(errOf(() => p.open('/sock', O_RDONLY))).toBe('ENXIO');
+    expect(errOf(() => p.open('/sock', O_WRONLY | O_CREAT, 0o644))).toBe('ENXIO');
+    expect(errOf(() => p.open('/sock', O_PATH))).toBe('OK');
   });
 
   it.each<[string, (p: Process) => unknown, string]>([

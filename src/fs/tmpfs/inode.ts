@@ -280,6 +280,15 @@ export class TmpfsInode implements Inode {
     return done;
   }
 
+  /** mapping_seek_hole_data(): a page present is data, a page never written is a hole. */
+  seekHoleData(pos: number, hole: boolean): number | null {
+    const last = Math.ceil(this.size / PAGE_SIZE);
+    for (let idx = Math.floor(pos / PAGE_SIZE); idx < last; idx++) {
+      if (this.pages!.has(idx) !== hole) return Math.min(this.size, Math.max(pos, idx * PAGE_SIZE));
+    }
+    return hole ? this.size : null;
+  }
+
   /** shmem_setattr size change: frees whole pages past the end and zeroes the partial one. */
   private truncate(len: number): void {
     if (len < this.size && this.pages) {
