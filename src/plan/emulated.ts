@@ -8,6 +8,7 @@
  * absolute paths keep meaning "inside the sandbox".
  */
 import { createKernel } from '../index.js';
+import { Credentials, type CapName } from '../vfs/creds.js';
 import { SysError } from '../vfs/errno.js';
 import { O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY } from '../vfs/file.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK } from '../vfs/inode.js';
@@ -188,6 +189,15 @@ class PlanRun {
         } finally {
           p.close(fd);
         }
+      }
+      case 'setcred': {
+        // prctl(PR_SET_KEEPCAPS, 1), then these calls in order; the first failure is the op's.
+        if (op.groups) p.setgroups(op.groups);
+        p.setresgid(op.gid);
+        p.setresuid(op.uid);
+        const caps = Credentials.capsOf((op.caps ?? []).map((n) => n.toUpperCase() as CapName));
+        p.capset(caps, caps);
+        return { ok: true };
       }
       case 'readdir': {
         const fd = p.open(op.path, O_RDONLY | O_DIRECTORY);

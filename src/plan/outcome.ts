@@ -15,9 +15,14 @@ export interface StatResult {
   nlink: number;
 }
 
+/**
+ * One op's result. `notRun` marks an op the backend never executed (its child was killed, or an
+ * earlier op crashed it): never read as success, and never equal to any other result.
+ */
 export type OpResult =
   | { ok: true; stat?: StatResult; data?: string; names?: string[] }
-  | { ok: false; errno: Errno | string };
+  | { ok: false; errno: Errno | string }
+  | { ok: false; notRun: true; reason: string };
 
 export interface Outcome {
   backend: string;

@@ -2,6 +2,7 @@
  * Mount plans, format version 1 (shared/plan-format.md): the types and the validation that turns
  * untrusted JSON into a `Plan` or a `PlanError` naming the op index and field at fault.
  */
+import { Cap, type CapName } from '../vfs/creds.js';
 
 export const MOUNT_FLAG_NAMES = [
   'rdonly', 'nosuid', 'nodev', 'noexec', 'synchronous', 'remount', 'mandlock', 'dirsync', 'noatime',
@@ -15,6 +16,10 @@ export type UmountFlagName = (typeof UMOUNT_FLAG_NAMES)[number];
 
 export const RENAME_FLAG_NAMES = ['noreplace', 'exchange'] as const;
 export type RenameFlagName = (typeof RENAME_FLAG_NAMES)[number];
+
+/** Capability names for `setcred`: capabilities(7) in lower case without `CAP_`. */
+export const CAP_NAMES = Object.keys(Cap).map((n) => n.toLowerCase()) as Lowercase<CapName>[];
+export type CapFlagName = Lowercase<CapName>;
 
 export type PlanOp =
   | { op: 'mkdir'; path: string; mode?: number }
@@ -33,7 +38,8 @@ export type PlanOp =
   | { op: 'setns'; ns: number }
   | { op: 'stat'; path: string; nofollow?: boolean }
   | { op: 'read'; path: string }
-  | { op: 'readdir'; path: string };
+  | { op: 'readdir'; path: string }
+  | { op: 'setcred'; uid: number; gid: number; groups?: number[]; caps?: CapFlagName[] };
 
 export type OpName = PlanOp['op'];
 
@@ -53,7 +59,7 @@ export class PlanError extends Error {
   }
 }
 
-type FieldKind = 'path' | 'string' | 'mode' | 'id' | 'length' | 'bool' | 'index' | 'mountFlags' | 'umountFlags' | 'renameFlags';
+type FieldKind = 'path' | 'string' | 'mode' | 'id' | 'ids' | 'length' | 'bool' | 'index' | 'mountFlags' | 'umountFlags' | 'renameFlags' | 'caps';
 interface FieldSpec {
   kind: FieldKind;
   optional?: boolean;
@@ -80,6 +86,7 @@ export const OP_FIELDS: Record<OpName, Record<string, FieldSpec>> = {
   stat: { path: f('path'), nofollow: f('bool', true) },
   read: { path: f('path') },
   readdir: { path: f('path') },
+  setcred: { uid: f('id'), gid: f('id'), groups: f('ids', true), caps: f('caps', true) },
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -112,6 +119,10 @@ function checkField(where: string, v: unknown, kind: FieldKind): void {
     case 'id':
       if (!Number.isInteger(v) || (v as number) < -1 || (v as number) > 0xffffffff) throw new PlanError(where, 'expected an integer id (-1 leaves it unchanged)');
       return;
+    case 'ids':
+      if (!Array.isArray(v)) throw new PlanError(where, 'expected an array of ids');
+      v.forEach((x, i) => checkField(`${where}[${i}]`, x, 'id'));
+      return;
     case 'length':
       if (!Number.isSafeInteger(v)) throw new PlanError(where, 'expected an integer length');
       return;
@@ -127,6 +138,8 @@ function checkField(where: string, v: unknown, kind: FieldKind): void {
       return checkFlags(where, v, UMOUNT_FLAG_NAMES);
     case 'renameFlags':
       return checkFlags(where, v, RENAME_FLAG_NAMES);
+    case 'caps':
+      return checkFlags(where, v, CAP_NAMES);
   }
 }
 

@@ -52,6 +52,7 @@ import {
 import type { Kernel } from './kernel.js';
 import { MNT_NODEV, MNT_NOEXEC, type Mount, type Path } from './mount.js';
 import type { MountNamespace } from './mount-namespace.js';
+import * as credSys from './cred-syscalls.js';
 import * as mountSys from './mount-syscalls.js';
 import { MAY_APPEND, MAY_EXEC, MAY_READ, MAY_WRITE, inodePermission, mayCreate, mayDelete, mayLink, ownerOrCapable } from './permission.js';
 import { followMounts, lookupLast, Nameidata, pathFrom, resolveParent, resolvePath, type ParentWalk, type WalkTask } from './resolve.js';
@@ -505,7 +506,10 @@ export class Process implements WalkTask {
     if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) throw errno('EINVAL');
     let creds = this.creds;
     // access_override_creds(): unless AT_EACCESS, a non-zero uid checks without capabilities.
-    if (!(flags & AT_EACCESS) && creds.uid !== 0) creds = new Credentials(creds.uid, creds.gid, creds.groups, 0n);
+    if (!(flags & AT_EACCESS)) {
+      // The real uid decides: non-root checks without capabilities, root with its permitted set.
+      creds = new Credentials(creds.uid, creds.gid, creds.groups, creds.uid === 0 ? creds.permitted : 0n, creds.permitted);
+    }
     const saved = this.creds;
     this.creds = creds;
     try {
@@ -1022,6 +1026,25 @@ export class Process implements WalkTask {
   }
 
   /** unshare(CLONE_NEWNS). */
+  setgroups(groups: readonly number[]): void {
+    this.sys('setgroups', undefined, () => void (this.creds = credSys.setgroups(this.creds, groups)));
+  }
+
+  /** setresgid(gid, gid, gid). */
+  setresgid(gid: number): void {
+    this.sys('setresgid', undefined, () => void (this.creds = credSys.setresgid(this.creds, gid)));
+  }
+
+  /** setresuid(uid, uid, uid), with PR_SET_KEEPCAPS set. */
+  setresuid(uid: number): void {
+    this.sys('setresuid', undefined, () => void (this.creds = credSys.setresuid(this.creds, uid)));
+  }
+
+  /** capset(2) of the effective and permitted sets (inheritable empty). */
+  capset(effective: bigint, permitted: bigint): void {
+    this.sys('capset', undefined, () => void (this.creds = credSys.capset(this.creds, effective, permitted)));
+  }
+
   unshareMountNs(): void {
     this.sys('unshare', undefined, () => mountSys.unshareMountNs(this));
   }

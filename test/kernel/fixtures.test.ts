@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runEmulated } from '../../src/plan/emulated.js';
+import { normaliseMountinfo } from '../../src/plan/compare.js';
 import type { OpResult } from '../../src/plan/outcome.js';
 import { validatePlan, type Plan } from '../../src/plan/plan.js';
 
@@ -24,61 +25,6 @@ interface Fixture {
   kernel: { results: OpResult[]; mountinfo: string[]; namespaces: string[][] };
   kernelOptions: { totalRamPages: number };
   recorded: string;
-}
-
-interface MountTables {
-  mountinfo: string[];
-  namespaces: string[][];
-}
-
-/** Numbers each distinct value in order of first appearance: `M1`, `M2`, … */
-class Tokens {
-  private readonly seen = new Map<string, string>();
-  constructor(private readonly prefix: string) {}
-  of(value: string): string {
-    let t = this.seen.get(value);
-    if (t === undefined) {
-      t = `${this.prefix}${this.seen.size + 1}`;
-      this.seen.set(value, t);
-    }
-    return t;
-  }
-}
-
-/**
- * Replaces what may differ between backends (plan-format.md "Outcome document") by structure:
- * mount ids and parent ids share one numbering, MAJ:MIN another, peer groups (`shared:N`,
- * `master:N`, `propagate_from:N`) a third. The numbering runs over every namespace's table in
- * order and then the final table, so the same mount, superblock or peer group gets the same
- * token wherever it appears (all three are global in the kernel). A parent id that is no mount of
- * the same table — the sandbox root's parent, which lies outside the sandbox — becomes `^`.
- *
- * @example
- * normaliseMountinfo({ mountinfo: [], namespaces: [['84 64 0:39 / / rw - tmpfs none rw',
- *   '85 84 0:40 / /s rw shared:7 - tmpfs x rw']] })
- * // namespaces: [['M1 ^ D1 / / rw - tmpfs none rw', 'M2 M1 D2 / /s rw shared:P1 - tmpfs x rw']]
- */
-export function normaliseMountinfo(tables: MountTables): MountTables {
-  const ids = new Tokens('M');
-  const devs = new Tokens('D');
-  const groups = new Tokens('P');
-  const table = (lines: string[]): string[] => {
-    const own = new Set(lines.map((l) => l.split(' ')[0]));
-    return lines.map((line) => {
-      const f = line.split(' ');
-      const sep = f.indexOf('-', 6);
-      // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS
-      f[0] = ids.of(f[0]!);
-      f[1] = own.has(f[1]!) ? ids.of(f[1]!) : '^';
-      f[2] = devs.of(f[2]!);
-      for (let i = 6; i < (sep < 0 ? f.length : sep); i++) {
-        f[i] = f[i]!.replace(/^(shared|master|propagate_from):(\d+)$/, (_, kind: string, n: string) => `${kind}:${groups.of(n)}`);
-      }
-      return f.join(' ');
-    });
-  };
-  const namespaces = tables.namespaces.map(table);
-  return { namespaces, mountinfo: table(tables.mountinfo) };
 }
 
 /** Results with the op each belongs to, so that a diff names the op. */
