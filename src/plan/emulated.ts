@@ -226,8 +226,14 @@ class PlanRun {
 }
 
 /** Names sort by UTF-16 code units in JS; the kernel side sorts the same strings the same way. */
-export function runEmulated(plan: Plan, opts: KernelOptions = {}): Outcome {
-  const sandbox = new Sandbox(createKernel(opts));
+/** The emulated machine: its kernel, and the capabilities the plan's task starts with. */
+export interface EmulatedOptions extends KernelOptions {
+  /** Capabilities of the plan's uid-0 task. Default: every one. */
+  caps?: bigint;
+}
+
+export function runEmulated(plan: Plan, opts: EmulatedOptions = {}): Outcome {
+  const sandbox = new Sandbox(createKernel(opts), { caps: opts.caps });
   const run = new PlanRun(sandbox.process);
   const results: OpResult[] = plan.ops.map((op) => {
     try {

@@ -246,19 +246,23 @@ function changeType(p: Process, path: Path, flags: number): void {
   for (const m of targets) p.kernel.propagation.change(m, type);
 }
 
-/** do_move_mount() for MS_MOVE. */
+/**
+ * do_move_mount() for MS_MOVE, in 6.18's order: the source must be a mount root and agree with
+ * the target on being a directory (EINVAL) before the target is locked (ENOENT).
+ */
 function moveMount(p: Process, path: Path, source: string | null): void {
   if (!source) throw errno('EINVAL');
   const oldPath = p.resolve(source, true);
+  if (!pathMounted(oldPath)) throw errno('EINVAL');
+  if (isDir(path.dentry.inode.mode) !== isDir(oldPath.dentry.inode.mode)) throw errno('EINVAL');
   const at = lockMount(path);
   const old = oldPath.mnt;
   const parent = old.parent;
-  if (!checkMnt(p, at.mnt)) throw errno('EINVAL');
-  if (!parent || !checkMnt(p, old)) throw errno('EINVAL');
-  if (!pathMounted(oldPath)) throw errno('EINVAL');
-  if (isDir(at.dentry.inode.mode) !== isDir(oldPath.dentry.inode.mode)) throw errno('EINVAL');
-  // Don't move a mount residing in a shared parent.
+  // The source must be in our namespace, detachable from its parent, which is not shared.
+  if (!checkMnt(p, old) || !parent) throw errno('EINVAL');
   if (parent.peers) throw errno('EINVAL');
+  if (!checkMnt(p, at.mnt)) throw errno('EINVAL');
+  if (isDir(at.dentry.inode.mode) !== isDir(oldPath.dentry.inode.mode)) throw errno('EINVAL');
   if (at.mnt.peers && subtree(old).some((m) => m.unbindable)) throw errno('EINVAL');
   for (let x: Mount | null = at.mnt; x && x.parent; x = x.parent) if (x === old) throw errno('ELOOP');
   p.ns.unhang(old);
@@ -269,9 +273,12 @@ function moveMount(p: Process, path: Path, source: string | null): void {
 /** path_umount() and do_umount(). */
 export function umount(p: Process, target: string, flags: number): void {
   if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) throw errno('EINVAL');
-  mayMount(p);
-  const path = p.resolve(target, !(flags & UMOUNT_NOFOLLOW));
+  // ksys_umount() looks the path up first; can_umount() checks the privilege after (EPERM).
+  // LOOKUP_MOUNTPOINT: the walk ends on the top of a stack even where it stops on a mounted-on
+  // dentry without stepping onto it ("/", "."), so `umount /` takes off what is stacked on root.
+  const path = followMounts(p.resolve(target, !(flags & UMOUNT_NOFOLLOW)));
   const m = path.mnt;
+  mayMount(p);
   if (!pathMounted(path)) throw errno('EINVAL');
   if (!checkMnt(p, m)) throw errno('EINVAL');
   const isRoot = m === p.root.mnt;

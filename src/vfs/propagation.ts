@@ -101,7 +101,8 @@ export class Propagation {
       source.slaves.add(clone);
     } else if (mode === 'same') {
       if (source.peers) this.join(clone, source.peers);
-      clone.unbindable = source.unbindable;
+      // Measured on 6.18: a copy is never unbindable, not even unshare's copy of an unbindable
+      // mount (the only clone of one: bind refuses it, rbind leaves it out).
       if (source.master) {
         clone.master = source.master;
         source.master.slaves.add(clone);

@@ -80,15 +80,19 @@ export class Nameidata {
     inodePermission(this.task.creds, dir.dentry.inode, MAY_EXEC);
   }
 
-  /** follow_dotdot(). */
+  /**
+   * follow_dotdot(), then step_into(): wherever `..` lands — the parent, or the process root or a
+   * namespace root it may not climb above — the walk goes on from the top of what is mounted
+   * there, so `/..` reaches a mount stacked on the root while `/` alone does not.
+   */
   dotdot(cur: Path): Path {
     const root = this.task.root;
     let { mnt, dentry } = cur;
     for (;;) {
-      if (mnt === root.mnt && dentry === root.dentry) return { mnt, dentry };
+      if (mnt === root.mnt && dentry === root.dentry) return followMounts({ mnt, dentry });
       if (dentry !== mnt.root) break;
       // choose_mountpoint(): at a mount's root, continue from where it is mounted.
-      if (!mnt.parent || !mnt.mountpoint) return { mnt, dentry };
+      if (!mnt.parent || !mnt.mountpoint) return followMounts({ mnt, dentry });
       dentry = mnt.mountpoint;
       mnt = mnt.parent;
     }

@@ -14,6 +14,11 @@ export interface SandboxOptions {
   rootData?: string;
   /** umask of the first task. Default 0, as plans run. */
   umask?: number;
+  /**
+   * Capabilities (effective and permitted) of the first task, uid 0. Default: every one. The
+   * native backend's root has the host's, which may lack some (a container's root often does).
+   */
+  caps?: bigint;
 }
 
 export class Sandbox {
@@ -23,7 +28,7 @@ export class Sandbox {
     readonly kernel: Kernel,
     opts: SandboxOptions = {},
   ) {
-    const creds = Credentials.root();
+    const creds = opts.caps === undefined ? Credentials.root() : new Credentials(0, 0, [], opts.caps, opts.caps);
     const ns = kernel.newNamespace();
     // The namespace's own root stands for the host's mount tree outside the sandbox: nothing of
     // it is reachable from the task's root, so mountinfo never shows it.

@@ -23,7 +23,8 @@ import { validatePlan, type Plan } from '../../src/plan/plan.js';
 interface Fixture {
   plan: Plan;
   kernel: { results: OpResult[]; mountinfo: string[]; namespaces: string[][] };
-  kernelOptions: { totalRamPages: number };
+  /** The recording machine: RAM pages, and (recorded since setcred) the capabilities as hex. */
+  kernelOptions: { totalRamPages: number; caps?: string };
   recorded: string;
 }
 
@@ -66,7 +67,8 @@ describe('emulated backend against kernel recordings', () => {
 
   describe.each(fixtures)('$name', ({ fixture }) => {
     const plan = validatePlan(fixture.plan);
-    const run = () => runEmulated(plan, { totalRamPages: fixture.kernelOptions.totalRamPages });
+    const { totalRamPages, caps } = fixture.kernelOptions;
+    const run = () => runEmulated(plan, { totalRamPages, ...(caps ? { caps: BigInt(caps) } : {}) });
 
     it('gives each op the kernel result', () => {
       expect(annotated(plan, run().results)).toEqual(annotated(plan, fixture.kernel.results));

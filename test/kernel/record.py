@@ -27,14 +27,19 @@ How a plan runs (the sandbox of plan-format.md "Plan document"):
   `unshare -m --propagation private` as well is belt and braces.
 - mountinfo is read through a descriptor of the host's /proc opened before the chroot
   (openat(procfd, "self/mountinfo")): the kernel renders it for the reading task's root, i.e.
-  relative to the sandbox root, and leaves out every mount outside it.
+  relative to the sandbox root, and leaves out every mount outside it. One such descriptor is
+  opened for each namespace as it is made (namespace and root are fixed at open time, the text is
+  rendered at read time), so all of them can be read at the end, even after `setcred` dropped
+  the privilege that setns(2) needs.
 - `unshare` is unshare(CLONE_NEWNS); the kernel moves the task's root and cwd to the copies in
   the new namespace. Each namespace's nsfs descriptor is kept for `setns`, and so is a descriptor
   of the sandbox root as the plan last had it in that namespace: setns(2) resets root and cwd to
   the namespace's real root, so after it we fchdir() to the saved descriptor and chroot(".").
   `setns` to an index that does not exist yet is reported as EINVAL (there is no descriptor).
-- At the end: the mountinfo of the namespace the plan ended in, then, for every namespace in
-  creation order, setns + re-root as above and read its mountinfo.
+- At the end: every namespace's mountinfo through its descriptor; the one of the namespace the
+  plan ended in is also the outcome's `mountinfo`.
+- `setcred` is prctl(PR_SET_KEEPCAPS), setgroups, setresgid, setresuid and capset as raw system
+  calls (docs/plan-format-extensions.md).
 
 Each op is one syscall (or the few plan-format.md names); an OSError becomes its errno name.
 """
@@ -71,6 +76,37 @@ libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 libc.unshare.argtypes = [ctypes.c_int]
 libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
 libc.renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+
+
+# setcred (docs/plan-format-extensions.md): raw x86_64 system calls, as the native backend makes them.
+SYS_SETRESUID, SYS_SETGROUPS, SYS_SETRESGID, SYS_CAPSET = 117, 116, 119, 126
+PR_SET_KEEPCAPS = 8
+CAP_NAMES = [
+    'chown', 'dac_override', 'dac_read_search', 'fowner', 'fsetid', 'kill', 'setgid', 'setuid',
+    'setpcap', 'linux_immutable', 'net_bind_service', 'net_broadcast', 'net_admin', 'net_raw',
+    'ipc_lock', 'ipc_owner', 'sys_module', 'sys_rawio', 'sys_chroot', 'sys_ptrace', 'sys_pacct',
+    'sys_admin', 'sys_boot', 'sys_nice', 'sys_resource', 'sys_time', 'sys_tty_config', 'mknod',
+    'lease', 'audit_write', 'audit_control', 'setfcap', 'mac_override', 'mac_admin', 'syslog',
+    'wake_alarm', 'block_suspend', 'audit_read', 'perfmon', 'bpf', 'checkpoint_restore',
+]
+libc.syscall.restype = ctypes.c_long
+
+
+def sys_setcred(uid, gid, groups, caps):
+    check(libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), 'prctl')
+    if groups is not None:
+        arr = (ctypes.c_uint * max(1, len(groups)))(*groups)
+        check(libc.syscall(SYS_SETGROUPS, ctypes.c_long(len(groups)), arr), 'setgroups')
+    u32 = lambda v: ctypes.c_long(v & 0xffffffff)
+    check(libc.syscall(SYS_SETRESGID, u32(gid), u32(gid), u32(gid)), 'setresgid')
+    check(libc.syscall(SYS_SETRESUID, u32(uid), u32(uid), u32(uid)), 'setresuid')
+    bits = 0
+    for n in caps or []:
+        bits |= 1 << CAP_NAMES.index(n)
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)
+    # two __user_cap_data_struct {effective, permitted, inheritable}: low then high 32 bits
+    data = (ctypes.c_uint32 * 6)(bits & 0xffffffff, bits & 0xffffffff, 0, bits >> 32, bits >> 32, 0)
+    check(libc.syscall(SYS_CAPSET, header, data), 'capset')
 
 
 def check(ret, what):
@@ -125,6 +161,10 @@ class Runner:
     def __init__(self, procfd):
         self.procfd = procfd
         self.nsfds = [self.open_ns()]  # index = plan namespace number
+        # The kernel fixes a mountinfo reader's namespace and root at open time and renders at
+        # read time: one descriptor a namespace, opened as it is made, reads right at the end
+        # even after `setcred` gave up the privilege to setns.
+        self.mifds = [self.open_mountinfo()]
         self.rootfds = {}              # namespace number -> fd of its sandbox root as last seen
         self.current = 0
 
@@ -147,8 +187,11 @@ class Runner:
         os.fchdir(self.rootfds[ns])
         os.chroot('.')
 
-    def mountinfo(self):
-        fd = os.open('self/mountinfo', os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.procfd)
+    def open_mountinfo(self):
+        return os.open('self/mountinfo', os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.procfd)
+
+    def mountinfo(self, ns):
+        fd = self.mifds[ns]
         chunks = []
         while True:
             b = os.read(fd, 65536)
@@ -196,6 +239,7 @@ class Runner:
             self.remember_root()
             sys_unshare(CLONE_NEWNS)
             self.nsfds.append(self.open_ns())
+            self.mifds.append(self.open_mountinfo())
             self.current = len(self.nsfds) - 1
         elif kind == 'setns':
             if not 0 <= op['ns'] < len(self.nsfds):
@@ -220,6 +264,8 @@ class Runner:
                 os.close(fd)
             # The emulator decodes with TextDecoder, which replaces bad bytes the same way.
             return {'ok': True, 'data': b''.join(chunks).decode('utf-8', errors='replace')}
+        elif kind == 'setcred':
+            sys_setcred(op['uid'], op['gid'], op.get('groups'), op.get('caps'))
         elif kind == 'readdir':
             return {'ok': True, 'names': sorted(os.listdir(op['path']))}
         else:
@@ -233,12 +279,8 @@ class Runner:
                 results.append(self.apply(op))
             except OSError as e:
                 results.append({'ok': False, 'errno': errno.errorcode[e.errno]})
-        final = self.mountinfo()
-        self.remember_root()
-        namespaces = []
-        for ns in range(len(self.nsfds)):
-            self.enter(ns)
-            namespaces.append(self.mountinfo())
+        namespaces = [self.mountinfo(ns) for ns in range(len(self.mifds))]
+        final = namespaces[self.current]
         return {'results': results, 'mountinfo': final, 'namespaces': namespaces}
 
 
@@ -308,6 +350,15 @@ def dump_fixture(fixture):
     )
 
 
+def capabilities():
+    """The effective set this recording ran with (proc(5) CapEff), as the emulator's start."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('CapEff:'):
+                return '0x' + line.split()[1].lstrip('0')
+    raise RuntimeError('no CapEff in /proc/self/status')
+
+
 def total_ram_pages():
     with open('/proc/meminfo') as f:
         for line in f:
@@ -331,7 +382,7 @@ def main():
         fixture = {
             'plan': plan,
             'kernel': record(plan),
-            'kernelOptions': {'totalRamPages': total_ram_pages()},
+            'kernelOptions': {'totalRamPages': total_ram_pages(), 'caps': capabilities()},
             'recorded': f'test/kernel/record.py as root in unshare -m --propagation private, '
                         f'Linux {platform.release()} {platform.machine()}',
         }
