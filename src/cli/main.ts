@@ -3,6 +3,7 @@
  * better than hand-rolled argv handling); each subcommand lives in its own file.
  */
 import { Command, CommanderError } from 'commander';
+import { intOption, runParityCommand } from './parity.js';
 import { runPlanCommand } from './plan-run.js';
 
 const io = {
@@ -24,6 +25,27 @@ export function main(argv: string[]): number {
     .option('--json', 'print the outcome document as JSON', false)
     .action((file: string, opts: { backend: string; json: boolean }) => {
       code = runPlanCommand(file, opts, io);
+    });
+  program
+    .command('parity')
+    .description('compare random plans on the emulator and the host kernel')
+    .option('--runs <n>', 'random plans to compare', '1000')
+    .option('--seed <s>', 'fast-check seed (default: random, printed)')
+    .option('--max-ops <k>', 'random ops a plan holds at most', '25')
+    .option('--failures <dir>', 'where a shrunk divergent plan is written', 'parity-failures')
+    .option('--no-progress', 'no progress bar')
+    .action((opts: { runs: string; seed?: string; maxOps: string; failures: string; progress: boolean }) => {
+      const runs = intOption('--runs', opts.runs, 1);
+      const seed = opts.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : intOption('--seed', opts.seed, 0);
+      const maxOps = intOption('--max-ops', opts.maxOps, 1);
+      for (const v of [runs, seed, maxOps]) {
+        if (typeof v === 'string') {
+          io.err(`vfsemu: ${v}\n`);
+          code = 2;
+          return;
+        }
+      }
+      code = runParityCommand({ runs: runs as number, seed: seed as number, maxOps: maxOps as number, failuresDir: opts.failures, progress: opts.progress && process.stderr.isTTY === true }, io);
     });
   try {
     program.parse(argv, { from: 'node' });

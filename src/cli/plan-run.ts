@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
+import { NativeBackend } from '../host/native.js';
 import { runEmulated } from '../plan/emulated.js';
 import { BackendUnavailable, type OpResult, type Outcome } from '../plan/outcome.js';
 import { parsePlan, PlanError, type Plan, type PlanOp } from '../plan/plan.js';
@@ -70,7 +71,7 @@ export function runPlanCommand(file: string, opts: PlanRunOptions, io: CliIo): n
   let outcome: Outcome;
   try {
     if (opts.backend === 'emulated') outcome = runEmulated(plan, { totalRamPages: hostRamPages() });
-    else if (opts.backend === 'native') throw new BackendUnavailable('the native backend is not built yet (it comes with the native parity issue)');
+    else if (opts.backend === 'native') outcome = new NativeBackend().run(plan);
     else {
       io.err(`vfsemu: unknown backend ${JSON.stringify(opts.backend)}; expected emulated or native\n`);
       return 2;

@@ -71,8 +71,9 @@ export interface Comparison {
 }
 
 function sameResult(a: OpResult, b: OpResult): boolean {
-  // An op that never ran equals nothing, not even another op that never ran.
-  if ('notRun' in a || 'notRun' in b) return false;
+  // An op that never ran equals nothing, not even another op that never ran, unless both plans
+  // stopped deliberately at the same op.
+  if ('notRun' in a || 'notRun' in b) return 'stoppedAt' in a && 'stoppedAt' in b && a.stoppedAt !== undefined && a.stoppedAt === b.stoppedAt;
   return JSON.stringify(a) === JSON.stringify(b);
 }
 

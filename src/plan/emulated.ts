@@ -9,6 +9,7 @@
  */
 import { createKernel } from '../index.js';
 import { Credentials, type CapName } from '../vfs/creds.js';
+import { inodePermission, MAY_EXEC } from '../vfs/permission.js';
 import { SysError } from '../vfs/errno.js';
 import { O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY } from '../vfs/file.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK } from '../vfs/inode.js';
@@ -20,7 +21,7 @@ import { RENAME_EXCHANGE, RENAME_NOREPLACE, type Process } from '../vfs/process.
 import { Sandbox } from '../vfs/sandbox.js';
 import type { Stat } from '../vfs/stat.js';
 import type { Backend } from './backend.js';
-import type { FileType, OpResult, Outcome, StatResult } from './outcome.js';
+import { stoppedResult, type FileType, type OpResult, type Outcome, type StatResult } from './outcome.js';
 import type { MountFlagName, Plan, PlanOp, UmountFlagName } from './plan.js';
 
 /** MS_* value of each plan flag name. */
@@ -83,17 +84,24 @@ function lines(text: string): string[] {
   return text === '' ? [] : text.replace(/\n$/, '').split('\n');
 }
 
-/** One plan run: the task, and each namespace's sandbox root as the plan last left it. */
+/**
+ * One plan run: the task, and each namespace's sandbox root, taken when the namespace is made (no
+ * op moves the root inside a namespace), as the native backend keeps a descriptor of it.
+ */
 class PlanRun {
-  readonly roots = new Map<MountNamespace, { root: Path; cwd: Path }>();
+  readonly roots = new Map<MountNamespace, Path>();
+  /** Set when `setns` could not re-enter the sandbox root: the plan stops there. */
+  stoppedAt: number | null = null;
 
-  constructor(readonly p: Process) {}
-
-  private remember(): void {
-    this.roots.set(this.p.ns, { root: this.p.root, cwd: this.p.cwd });
+  constructor(readonly p: Process) {
+    this.remember();
   }
 
-  apply(op: PlanOp): OpResult {
+  private remember(): void {
+    this.roots.set(this.p.ns, this.p.root);
+  }
+
+  apply(op: PlanOp, index: number): OpResult {
     const p = this.p;
     switch (op.op) {
       case 'mkdir':
@@ -149,20 +157,26 @@ class PlanRun {
         return { ok: true };
       }
       case 'unshare':
-        this.remember();
         p.unshareMountNs();
+        this.remember();
         return { ok: true };
       case 'setns': {
         const ns = p.kernel.namespaces[op.ns];
         // No such namespace: the native side has no descriptor for it either.
         if (!ns) throw new SysError('EINVAL', 'setns');
-        this.remember();
         p.setns(ns);
-        const saved = this.roots.get(ns);
-        if (saved) {
-          p.setRoot(saved.root);
-          p.setCwd(saved.cwd);
+        const root = this.roots.get(ns)!;
+        // fchdir(2) and chroot(2) back into the sandbox root need search permission on it;
+        // without it the task is left at the namespace's real root, outside the sandbox, and
+        // the plan stops rather than go on there (docs/plan-format-extensions.md).
+        try {
+          inodePermission(p.creds, root.dentry.inode, MAY_EXEC);
+        } catch (e) {
+          this.stoppedAt = index;
+          throw e;
         }
+        p.setRoot(root);
+        p.setCwd(root);
         return { ok: true };
       }
       case 'stat':
@@ -217,15 +231,13 @@ class PlanRun {
 
   /** Each namespace's mountinfo as read from its sandbox root. */
   namespaces(): string[][] {
-    this.remember();
     return this.p.kernel.namespaces.map((ns) => {
-      const r = this.roots.get(ns);
-      return r ? lines(ms.mountinfo(ns, r.root)) : [];
+      const root = this.roots.get(ns);
+      return root ? lines(ms.mountinfo(ns, root)) : [];
     });
   }
 }
 
-/** Names sort by UTF-16 code units in JS; the kernel side sorts the same strings the same way. */
 /** The emulated machine: its kernel, and the capabilities the plan's task starts with. */
 export interface EmulatedOptions extends KernelOptions {
   /** Capabilities of the plan's uid-0 task. Default: every one. */
@@ -235,19 +247,25 @@ export interface EmulatedOptions extends KernelOptions {
 export function runEmulated(plan: Plan, opts: EmulatedOptions = {}): Outcome {
   const sandbox = new Sandbox(createKernel(opts), { caps: opts.caps });
   const run = new PlanRun(sandbox.process);
-  const results: OpResult[] = plan.ops.map((op) => {
-    try {
-      return run.apply(op);
-    } catch (e) {
-      if (e instanceof SysError) return { ok: false, errno: e.code };
-      throw e;
+  const results: OpResult[] = [];
+  for (const [i, op] of plan.ops.entries()) {
+    if (run.stoppedAt !== null) {
+      results.push(stoppedResult(run.stoppedAt));
+      continue;
     }
-  });
+    try {
+      results.push(run.apply(op, i));
+    } catch (e) {
+      if (!(e instanceof SysError)) throw e;
+      results.push({ ok: false, errno: e.code });
+    }
+  }
+  const namespaces = run.namespaces();
   return {
     backend: 'emulated',
     results,
-    mountinfo: lines(sandbox.process.mountinfo()),
-    namespaces: run.namespaces(),
+    mountinfo: namespaces[sandbox.process.ns.index] ?? [],
+    namespaces,
   };
 }
 

@@ -16,13 +16,25 @@ export interface StatResult {
 }
 
 /**
- * One op's result. `notRun` marks an op the backend never executed (its child was killed, or an
- * earlier op crashed it): never read as success, and never equal to any other result.
+ * One op's result. `notRun` marks an op the backend never executed: never read as success. When
+ * the run was cut short (child killed, crashed, timed out) it equals no other result; when the
+ * plan itself stopped (`stoppedAt`: a `setns` that could not re-enter the sandbox root), it
+ * equals the same stop on another backend.
  */
 export type OpResult =
   | { ok: true; stat?: StatResult; data?: string; names?: string[] }
   | { ok: false; errno: Errno | string }
-  | { ok: false; notRun: true; reason: string };
+  | { ok: false; notRun: true; reason: string; stoppedAt?: number };
+
+/** The result of every op after a plan stopped at op `at` (both backends say the same). */
+export function stoppedResult(at: number): OpResult {
+  return {
+    ok: false,
+    notRun: true,
+    reason: `op ${at} (setns) could not re-enter the sandbox root; the plan stopped there rather than act outside the sandbox`,
+    stoppedAt: at,
+  };
+}
 
 export interface Outcome {
   backend: string;

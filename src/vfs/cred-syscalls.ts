@@ -16,9 +16,10 @@ const UNCHANGED = [-1, 0xffffffff];
 
 /** setgroups(2): always needs CAP_SETGID (EPERM), whatever the list. */
 export function setgroups(c: Credentials, groups: readonly number[]): Credentials {
+  // The privilege comes first (may_setgroups()), then the list's length and ids.
+  if (!c.capable(Cap.SETGID)) throw errno('EPERM');
   if (groups.length > NGROUPS_MAX) throw errno('EINVAL');
   if (groups.some((g) => UNCHANGED.includes(g))) throw errno('EINVAL');
-  if (!c.capable(Cap.SETGID)) throw errno('EPERM');
   // groups_sort(): the kernel keeps the list sorted (duplicates stay).
   const sorted = [...groups].sort((a, b) => a - b);
   return new Credentials(c.uid, c.gid, sorted, c.caps, c.permitted);

@@ -54,6 +54,11 @@ export function errnoNumber(code: Errno): number {
   return TABLE[code][0];
 }
 
+/** The errno name of a Linux number, or undefined when the table lacks it. */
+export function errnoName(n: number): Errno | undefined {
+  return (Object.keys(TABLE) as Errno[]).find((code) => TABLE[code][0] === n);
+}
+
 /** Whether `name` is an errno this VFS can produce. */
 export function isErrno(name: string): name is Errno {
   return Object.prototype.hasOwnProperty.call(TABLE, name);

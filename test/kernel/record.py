@@ -32,9 +32,10 @@ How a plan runs (the sandbox of plan-format.md "Plan document"):
   rendered at read time), so all of them can be read at the end, even after `setcred` dropped
   the privilege that setns(2) needs.
 - `unshare` is unshare(CLONE_NEWNS); the kernel moves the task's root and cwd to the copies in
-  the new namespace. Each namespace's nsfs descriptor is kept for `setns`, and so is a descriptor
-  of the sandbox root as the plan last had it in that namespace: setns(2) resets root and cwd to
-  the namespace's real root, so after it we fchdir() to the saved descriptor and chroot(".").
+  the new namespace. Each namespace's nsfs descriptor is kept for `setns`, and so is an O_PATH
+  descriptor of its sandbox root, taken when the namespace is made: setns(2) resets root and cwd
+  to the namespace's real root, so after it we fchdir() to the saved descriptor and chroot(".").
+  When that fails (no search permission left), the plan stops: later ops are reported not run.
   `setns` to an index that does not exist yet is reported as EINVAL (there is no descriptor).
 - At the end: every namespace's mountinfo through its descriptor; the one of the namespace the
   plan ended in is also the outcome's `mountinfo`.
@@ -189,27 +190,30 @@ class Runner:
         # read time: one descriptor a namespace, opened as it is made, reads right at the end
         # even after `setcred` gave up the privilege to setns.
         self.mifds = [self.open_mountinfo()]
-        self.rootfds = {}              # namespace number -> fd of its sandbox root as last seen
+        self.rootfds = [self.open_root()]  # namespace number -> fd of its sandbox root
+        self.stopped_at = None
         self.current = 0
 
     def open_ns(self):
         return os.open('self/ns/mnt', os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.procfd)
 
-    def remember_root(self):
-        """Saves the sandbox root of the namespace we are about to leave (or read)."""
-        old = self.rootfds.get(self.current)
-        if old is not None:
-            os.close(old)
-        self.rootfds[self.current] = os.open('/', os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    def open_root(self):
+        """The sandbox root of the namespace we are in, for setns to come back to. O_PATH: it
+        needs no read permission, and no op moves the root inside a namespace."""
+        return os.open('/', os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
 
-    def enter(self, ns):
+    def enter(self, ns, index):
         """setns(2) into namespace `ns`, then back into its sandbox root."""
-        self.remember_root()
         sys_setns(self.nsfds[ns], CLONE_NEWNS)
         self.current = ns
-        # setns(2) put root and cwd at the namespace's own root; go back into the sandbox.
-        os.fchdir(self.rootfds[ns])
-        os.chroot('.')
+        # setns(2) put root and cwd at the namespace's own root; go back into the sandbox. Both
+        # calls need search permission there: without it we stand outside the sandbox and stop.
+        try:
+            os.fchdir(self.rootfds[ns])
+            os.chroot('.')
+        except OSError:
+            self.stopped_at = index
+            raise
 
     def open_mountinfo(self):
         return os.open('self/mountinfo', os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.procfd)
@@ -225,7 +229,7 @@ class Runner:
         os.close(fd)
         return b''.join(chunks).decode().splitlines()
 
-    def apply(self, op):
+    def apply(self, op, index):
         kind = op['op']
         if kind == 'mkdir':
             os.mkdir(op['path'], op.get('mode', 0o755))
@@ -260,15 +264,15 @@ class Runner:
         elif kind == 'umount':
             sys_umount2(op['target'], flag_bits(MNT, op.get('flags')))
         elif kind == 'unshare':
-            self.remember_root()
             sys_unshare(CLONE_NEWNS)
             self.nsfds.append(self.open_ns())
             self.mifds.append(self.open_mountinfo())
+            self.rootfds.append(self.open_root())
             self.current = len(self.nsfds) - 1
         elif kind == 'setns':
             if not 0 <= op['ns'] < len(self.nsfds):
                 raise OSError(errno.EINVAL, 'no such namespace', 'setns')
-            self.enter(op['ns'])
+            self.enter(op['ns'], index)
         elif kind == 'stat':
             st = os.lstat(op['path']) if op.get('nofollow') else os.stat(op['path'])
             return {'ok': True, 'stat': {
@@ -298,9 +302,15 @@ class Runner:
 
     def run(self, plan):
         results = []
-        for op in plan['ops']:
+        for index, op in enumerate(plan['ops']):
+            if self.stopped_at is not None:
+                at = self.stopped_at
+                results.append({'ok': False, 'notRun': True, 'reason':
+                                f'op {at} (setns) could not re-enter the sandbox root; the plan '
+                                'stopped there rather than act outside the sandbox', 'stoppedAt': at})
+                continue
             try:
-                results.append(self.apply(op))
+                results.append(self.apply(op, index))
             except OSError as e:
                 results.append({'ok': False, 'errno': errno.errorcode[e.errno]})
         namespaces = [self.mountinfo(ns) for ns in range(len(self.mifds))]

@@ -64,10 +64,4 @@ describe('vfsemu plan run', () => {
     expect(code).toBe(2);
     expect(err).toBe('vfsemu: cannot read plan /nonexistent/plan.json: ENOENT\n');
   });
-
-  it('exits 3 with a one-line reason for the native backend until it exists', () => {
-    const r = run(plan, { backend: 'native' });
-    expect(r.code).toBe(3);
-    expect(r.err.trim().split('\n')).toHaveLength(1);
-  });
 });

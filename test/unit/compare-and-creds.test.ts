@@ -77,6 +77,7 @@ describe('identity calls (keep-caps)', () => {
     ['setresgid to another gid without CAP_SETGID', () => setresgid(new Credentials(1000, 1000), 0), 'EPERM'],
     ['setgroups without CAP_SETGID, even to the same list', () => setgroups(new Credentials(1000, 1000), []), 'EPERM'],
     ['setgroups with -1 in the list', () => setgroups(root, [-1]), 'EINVAL'],
+    ['setgroups with -1 in the list, without CAP_SETGID (privilege first)', () => setgroups(new Credentials(1000, 1000), [-1]), 'EPERM'],
     ['setgroups of 65537 groups', () => setgroups(root, new Array<number>(65537).fill(1)), 'EINVAL'],
     ['capset raising the permitted set', () => capset(new Credentials(0, 0, [], 0n, capsOf('CHOWN')), capsOf('CHOWN', 'FOWNER'), capsOf('CHOWN', 'FOWNER')), 'EPERM'],
     ['capset with effective beyond permitted', () => capset(root, capsOf('CHOWN'), 0n), 'EPERM'],

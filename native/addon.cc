@@ -1,0 +1,241 @@
+// The Node-API surface of vfsemu_native: `run(ops, killAfterOp, timeoutMs)`. It turns the
+// marshalled plan (src/host/native.ts has already resolved flag names to numbers and filled in
+// defaults) into C structures before anything forks, runs it through superviseChild(), and after
+// the child is reaped parses the record stream (protocol.h) into plain JS values. Naming errnos,
+// decoding text and building the Outcome stay in TypeScript.
+#include <napi.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstring>
+#include <map>
+
+#include "protocol.h"
+#include "supervise.h"
+
+namespace vfsemu {
+namespace {
+
+const std::map<std::string, OpKind>& opKinds() {
+  static const std::map<std::string, OpKind> kinds = {
+      {"mkdir", OpKind::Mkdir},     {"write", OpKind::Write},     {"symlink", OpKind::Symlink},
+      {"link", OpKind::Link},       {"unlink", OpKind::Unlink},   {"rmdir", OpKind::Rmdir},
+      {"rename", OpKind::Rename},   {"chmod", OpKind::Chmod},     {"chown", OpKind::Chown},
+      {"truncate", OpKind::Truncate}, {"mount", OpKind::Mount},   {"umount", OpKind::Umount},
+      {"unshare", OpKind::Unshare}, {"setns", OpKind::Setns},     {"stat", OpKind::Stat},
+      {"read", OpKind::Read},       {"readdir", OpKind::Readdir}, {"setcred", OpKind::Setcred},
+  };
+  return kinds;
+}
+
+bool has(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  return !v.IsUndefined() && !v.IsNull();
+}
+
+std::string str(const Napi::Object& o, const char* key) {
+  return has(o, key) ? o.Get(key).As<Napi::String>().Utf8Value() : std::string();
+}
+
+int64_t num(const Napi::Object& o, const char* key) {
+  return has(o, key) ? o.Get(key).As<Napi::Number>().Int64Value() : 0;
+}
+
+NativeOp marshalOp(const Napi::Env& env, const Napi::Object& o, uint32_t index) {
+  NativeOp op;
+  auto kind = opKinds().find(str(o, "op"));
+  if (kind == opKinds().end()) throw Napi::TypeError::New(env, "ops[" + std::to_string(index) + "]: unknown op");
+  op.kind = kind->second;
+  op.path = str(o, "path");
+  op.path2 = str(o, "path2");
+  op.fstype = str(o, "fstype");
+  op.hasData = has(o, "data");
+  op.data = str(o, "data");
+  op.mode = static_cast<uint32_t>(num(o, "mode"));
+  // Ids arrive as -1 … 0xffffffff; the kernel reads uid_t/gid_t, where -1 means "unchanged".
+  op.uid = static_cast<uint32_t>(num(o, "uid"));
+  op.gid = static_cast<uint32_t>(num(o, "gid"));
+  op.flags = static_cast<uint64_t>(num(o, "flags"));
+  op.length = num(o, "length");
+  op.ns = num(o, "ns");
+  if (has(o, "groups")) {
+    op.hasGroups = true;
+    Napi::Array groups = o.Get("groups").As<Napi::Array>();
+    for (uint32_t i = 0; i < groups.Length(); i++) {
+      op.groups.push_back(static_cast<uint32_t>(groups.Get(i).As<Napi::Number>().Int64Value()));
+    }
+  }
+  if (has(o, "caps")) {
+    bool lossless;
+    op.caps = o.Get("caps").As<Napi::BigInt>().Uint64Value(&lossless);
+  }
+  return op;
+}
+
+// What the record stream said about one op.
+struct OpRecord {
+  bool reported = false;
+  int err = 0;
+  bool hasStat = false;
+  StatPayload stat{};
+  std::string data;                // read: the DATA chunks, in order
+  std::vector<std::string> names;  // readdir: the NAME records
+};
+
+struct NsRecord {
+  std::string text;
+  bool ended = false;
+  int err = 0;
+};
+
+// A record that ends the plan early: a setup failure (index: the step) or a stop (the op).
+struct Early {
+  bool seen = false;
+  uint32_t index = 0;
+  int err = 0;
+};
+
+struct Parsed {
+  std::vector<OpRecord> ops;
+  std::vector<NsRecord> namespaces;
+  bool done = false;
+  uint32_t current = 0;
+  Early setupFailed;
+  Early stopped;
+};
+
+// Parses complete records; a truncated last one (the child died mid-write) is dropped.
+Parsed parse(const std::vector<char>& bytes, size_t opCount) {
+  Parsed p;
+  p.ops.resize(opCount);
+  std::vector<OpRecord> pending(opCount);  // DATA/NAME records before their RESULT
+  size_t off = 0;
+  while (off + sizeof(RecordHeader) <= bytes.size()) {
+    RecordHeader h;
+    std::memcpy(&h, bytes.data() + off, sizeof h);
+    if (off + sizeof h + h.len > bytes.size()) break;
+    const char* payload = bytes.data() + off + sizeof h;
+    off += sizeof h + h.len;
+    bool opIndex = h.index < opCount;
+    switch (h.kind) {
+      case kSetupFailed:
+        p.setupFailed = {true, h.index, h.err};
+        break;
+      case kData:
+        if (opIndex) pending[h.index].data.append(payload, h.len);
+        break;
+      case kName:
+        if (opIndex) pending[h.index].names.emplace_back(payload, h.len);
+        break;
+      case kResult:
+        if (!opIndex) break;
+        p.ops[h.index] = std::move(pending[h.index]);
+        p.ops[h.index].reported = true;
+        p.ops[h.index].err = h.err;
+        if (h.err == 0 && h.len == sizeof(StatPayload)) {
+          p.ops[h.index].hasStat = true;
+          std::memcpy(&p.ops[h.index].stat, payload, sizeof(StatPayload));
+        }
+        break;
+      case kMountinfo:
+      case kMountinfoEnd:
+        if (h.index >= p.namespaces.size()) p.namespaces.resize(h.index + 1);
+        if (h.kind == kMountinfo) {
+          p.namespaces[h.index].text.append(payload, h.len);
+        } else {
+          p.namespaces[h.index].ended = true;
+          p.namespaces[h.index].err = h.err;
+        }
+        break;
+      case kStopped:
+        p.stopped = {true, h.index, h.err};
+        break;
+      case kDone:
+        p.done = true;
+        p.current = h.index;
+        break;
+    }
+  }
+  return p;
+}
+
+Napi::Buffer<char> bytes(Napi::Env env, const std::string& s) {
+  return Napi::Buffer<char>::Copy(env, s.data(), s.size());
+}
+
+Napi::Value opValue(Napi::Env env, const NativeOp& op, const OpRecord& r) {
+  if (!r.reported) return env.Null();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("errno", r.err);
+  if (r.err != 0) return o;
+  if (r.hasStat) {
+    Napi::Object st = Napi::Object::New(env);
+    st.Set("mode", r.stat.mode);
+    st.Set("uid", r.stat.uid);
+    st.Set("gid", r.stat.gid);
+    st.Set("size", static_cast<double>(r.stat.size));
+    st.Set("nlink", static_cast<double>(r.stat.nlink));
+    o.Set("stat", st);
+  }
+  if (op.kind == OpKind::Read) o.Set("data", bytes(env, r.data));
+  if (op.kind == OpKind::Readdir) {
+    Napi::Array names = Napi::Array::New(env, r.names.size());
+    for (size_t i = 0; i < r.names.size(); i++) names.Set(static_cast<uint32_t>(i), bytes(env, r.names[i]));
+    o.Set("names", names);
+  }
+  return o;
+}
+
+// run(ops, killAfterOp, timeoutMs) → { results, namespaces, current, done, stopped,
+// setupFailure, exitCode, signal, timedOut }: raw numbers and bytes; src/host/native.ts makes the Outcome.
+Napi::Value Run(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array ops = info[0].As<Napi::Array>();
+  NativePlan plan;
+  plan.ops.reserve(ops.Length());
+  for (uint32_t i = 0; i < ops.Length(); i++) plan.ops.push_back(marshalOp(env, ops.Get(i).As<Napi::Object>(), i));
+  plan.killAfterOp = info[1].As<Napi::Number>().Int64Value();
+  int timeoutMs = info[2].As<Napi::Number>().Int32Value();
+
+  Supervised s = superviseChild(plan, timeoutMs);
+  if (!s.failure.empty()) throw Napi::Error::New(env, "vfsemu_native: cannot start the sandbox child: " + s.failure);
+  Parsed p = parse(s.records, plan.ops.size());
+
+  Napi::Object out = Napi::Object::New(env);
+  Napi::Array results = Napi::Array::New(env, plan.ops.size());
+  for (size_t i = 0; i < plan.ops.size(); i++) results.Set(static_cast<uint32_t>(i), opValue(env, plan.ops[i], p.ops[i]));
+  out.Set("results", results);
+  Napi::Array namespaces = Napi::Array::New(env, p.namespaces.size());
+  for (size_t i = 0; i < p.namespaces.size(); i++) {
+    Napi::Object ns = Napi::Object::New(env);
+    ns.Set("text", bytes(env, p.namespaces[i].text));
+    ns.Set("errno", p.namespaces[i].ended ? p.namespaces[i].err : -1);
+    namespaces.Set(static_cast<uint32_t>(i), ns);
+  }
+  out.Set("namespaces", namespaces);
+  out.Set("current", p.current);
+  out.Set("done", p.done);
+  auto early = [&](const Early& e, const char* key, Napi::Value index) -> Napi::Value {
+    if (!e.seen) return env.Null();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set(key, index);
+    o.Set("errno", e.err);
+    return o;
+  };
+  out.Set("stopped", early(p.stopped, "after", Napi::Number::New(env, p.stopped.index)));
+  out.Set("setupFailure", early(p.setupFailed, "step", Napi::String::New(env, setupStepName(p.setupFailed.index))));
+  out.Set("exitCode", WIFEXITED(s.waitStatus) ? Napi::Value(Napi::Number::New(env, WEXITSTATUS(s.waitStatus))) : env.Null());
+  out.Set("signal", WIFSIGNALED(s.waitStatus) ? Napi::Value(Napi::Number::New(env, WTERMSIG(s.waitStatus))) : env.Null());
+  out.Set("timedOut", s.timedOut);
+  return out;
+}
+
+}  // namespace
+}  // namespace vfsemu
+
+static Napi::Object InitVfsemuNative(Napi::Env env, Napi::Object exports) {
+  exports.Set("run", Napi::Function::New(env, vfsemu::Run, "run"));
+  return exports;
+}
+
+NODE_API_MODULE(vfsemu_native, InitVfsemuNative)

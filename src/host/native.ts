@@ -1,0 +1,239 @@
+/**
+ * The native backend's TypeScript side (DESIGN.md "Data flow"): checks that this host can run a
+ * plan against its real kernel, loads the `vfsemu_native` addon (native/, binding.gyp), hands it
+ * the plan with every flag name resolved, and turns what the sandbox child reported into the
+ * plan-format outcome.
+ *
+ * The addon forks a child that unshares a private mount namespace, mounts a fresh tmpfs over
+ * /tmp, chroots into it and runs one syscall an op (test/kernel/record.py is the reference).
+ * The Node process itself never changes namespace, and whatever happens to the child — a failed
+ * op, a crash, a timeout, `killAfterOp` — the host's mount table is left as it was.
+ */
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+import type { Backend } from '../plan/backend.js';
+import { MOUNT_FLAGS, statResult, UMOUNT_FLAGS } from '../plan/emulated.js';
+import { BackendUnavailable, stoppedResult, type OpResult, type Outcome } from '../plan/outcome.js';
+import type { Plan, PlanOp } from '../plan/plan.js';
+import { Cap, Credentials, type CapName } from '../vfs/creds.js';
+import { errnoName } from '../vfs/errno.js';
+import { processCapabilities } from './caps.js';
+import { RENAME_EXCHANGE, RENAME_NOREPLACE } from '../vfs/process.js';
+import type { Stat } from '../vfs/stat.js';
+
+/** Where the addon is: src/host and dist/host both sit two levels below the project root. */
+const ADDON = '../../build/Release/vfsemu_native.node';
+const BUILD_HINT = 'build it with `npm run build:native` (needs g++, make, python3 and the Node headers)';
+
+/** One op as the addon reads it: names resolved to numbers, defaults filled in. */
+interface NativeOp {
+  op: PlanOp['op'];
+  path?: string;
+  path2?: string;
+  fstype?: string;
+  data?: string;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  flags?: number;
+  length?: number;
+  ns?: number;
+  groups?: number[];
+  caps?: bigint;
+}
+
+/** What the addon's run() returns (native/addon.cc): raw numbers and bytes. */
+interface RawResult {
+  errno: number;
+  stat?: { mode: number; uid: number; gid: number; size: number; nlink: number };
+  data?: Uint8Array;
+  names?: Uint8Array[];
+}
+interface RawRun {
+  results: (RawResult | null)[];
+  namespaces: { text: Uint8Array; errno: number }[];
+  current: number;
+  done: boolean;
+  /** The child stopped after this op: setns could not re-enter the sandbox root. */
+  stopped: { after: number; errno: number } | null;
+  setupFailure: { step: string; errno: number } | null;
+  exitCode: number | null;
+  signal: number | null;
+  timedOut: boolean;
+}
+interface Addon {
+  run(ops: NativeOp[], killAfterOp: number, timeoutMs: number): RawRun;
+}
+
+export interface NativeRunOptions {
+  /** SIGKILL the child right after it executed this op (0-based), as a crash would. */
+  killAfterOp?: number;
+  /** Kill the child when the whole run takes longer (default 10 s). */
+  timeoutMs?: number;
+}
+
+/** A run whose mount tables could not be collected (the child died after its last op, or a read failed). */
+export class NativeRunIncomplete extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'NativeRunIncomplete';
+  }
+}
+
+let addon: Addon | undefined;
+let addonError: string | undefined;
+
+function loadAddon(): Addon | undefined {
+  if (addon === undefined && addonError === undefined) {
+    try {
+      addon = createRequire(import.meta.url)(ADDON) as Addon;
+    } catch (e) {
+      addonError = (e as Error).message.split('\n')[0];
+    }
+  }
+  return addon;
+}
+
+/** Whether this process may make mount namespaces: CAP_SYS_ADMIN in its effective set. */
+function hasCapSysAdmin(): boolean {
+  const caps = processCapabilities();
+  return caps !== null && ((caps.effective >> BigInt(Cap.SYS_ADMIN)) & 1n) === 1n;
+}
+
+/**
+ * Why the native backend cannot run here, in one line, or null when it can.
+ *
+ * @example
+ * ```ts
+ * const why = nativeUnavailableReason();
+ * if (why) console.warn(`skipping native runs: ${why}`);
+ * ```
+ */
+export function nativeUnavailableReason(): string | null {
+  if (process.platform !== 'linux') return `the native backend needs Linux (mount namespaces), this is ${process.platform}`;
+  if (!hasCapSysAdmin()) return 'no CAP_SYS_ADMIN in the effective capability set (run as root) to make a private mount namespace';
+  if (!loadAddon()) return `the native addon is not built (${addonError}); ${BUILD_HINT}`;
+  return null;
+}
+
+function bits<T extends string>(table: Record<T, number>, names: readonly T[] | undefined): number {
+  let b = 0;
+  for (const n of names ?? []) b |= table[n];
+  return b;
+}
+
+const RENAME_FLAGS = { noreplace: RENAME_NOREPLACE, exchange: RENAME_EXCHANGE };
+
+/** The plan op as the addon takes it (native/protocol.h NativeOp), defaults as plan-format.md. */
+function marshal(op: PlanOp): NativeOp {
+  switch (op.op) {
+    case 'mkdir':
+      return { op: op.op, path: op.path, mode: op.mode ?? 0o755 };
+    case 'write':
+      return { op: op.op, path: op.path, data: op.data, mode: op.mode ?? 0o644 };
+    case 'symlink':
+      return { op: op.op, path: op.path, path2: op.target };
+    case 'link':
+      return { op: op.op, path: op.oldpath, path2: op.newpath };
+    case 'rename':
+      return { op: op.op, path: op.oldpath, path2: op.newpath, flags: bits(RENAME_FLAGS, op.flags) };
+    case 'unlink':
+    case 'rmdir':
+    case 'read':
+    case 'readdir':
+      return { op: op.op, path: op.path };
+    case 'chmod':
+      return { op: op.op, path: op.path, mode: op.mode };
+    case 'chown':
+      return { op: op.op, path: op.path, uid: op.uid, gid: op.gid };
+    case 'truncate':
+      return { op: op.op, path: op.path, length: op.length };
+    case 'mount':
+      // An absent data is NULL for mount(2); "" stays an empty string (record.py).
+      return { op: op.op, path: op.target, path2: op.source, fstype: op.fstype, flags: bits(MOUNT_FLAGS, op.flags), data: op.data };
+    case 'umount':
+      return { op: op.op, path: op.target, flags: bits(UMOUNT_FLAGS, op.flags) };
+    case 'unshare':
+      return { op: op.op };
+    case 'setns':
+      return { op: op.op, ns: op.ns };
+    case 'stat':
+      return { op: op.op, path: op.path, flags: op.nofollow ? 1 : 0 };
+    case 'setcred':
+      return { op: op.op, uid: op.uid, gid: op.gid, groups: op.groups, caps: Credentials.capsOf((op.caps ?? []).map((n) => n.toUpperCase() as CapName)) };
+  }
+}
+
+const decoder = new TextDecoder();
+
+/** Splits mountinfo text into lines (no trailing empty line), as the emulated backend does. */
+function lines(text: string): string[] {
+  return text === '' ? [] : text.replace(/\n$/, '').split('\n');
+}
+
+function errnoOf(n: number): string {
+  return errnoName(n) ?? `errno ${n}`;
+}
+
+function signalName(n: number): string {
+  return Object.entries(constants.signals).find(([, v]) => v === n)?.[0] ?? `signal ${n}`;
+}
+
+function opResult(r: RawResult): OpResult {
+  if (r.errno !== 0) return { ok: false, errno: errnoOf(r.errno) };
+  // statResult reads only the fields the addon sends.
+  if (r.stat) return { ok: true, stat: statResult(r.stat as Stat) };
+  if (r.data) return { ok: true, data: decoder.decode(r.data) };
+  if (r.names) return { ok: true, names: r.names.map((n) => decoder.decode(n)).sort() };
+  return { ok: true };
+}
+
+/** How a child that sent no DONE record ended: "timed out …", "was killed by …", "exited …". */
+function howChildEnded(raw: RawRun, opts: NativeRunOptions, timeoutMs: number): string {
+  if (raw.timedOut) return `timed out after ${timeoutMs} ms and was killed`;
+  if (raw.signal === null) return `exited with status ${raw.exitCode}`;
+  const requested = opts.killAfterOp !== undefined && raw.signal === constants.signals.SIGKILL;
+  return `was killed by ${signalName(raw.signal)}${requested ? ` (killAfterOp ${opts.killAfterOp})` : ''}`;
+}
+
+/**
+ * Runs a plan on the host kernel in a throw-away mount namespace rooted in a fresh tmpfs.
+ * Throws BackendUnavailable (one-line reason) when this host cannot.
+ *
+ * @example
+ * ```ts
+ * const o = runNative({ version: 1, ops: [{ op: 'mkdir', path: '/a' }, { op: 'readdir', path: '/' }] });
+ * o.results; // [{ ok: true }, { ok: true, names: ['a'] }]
+ * o.mountinfo; // ['84 64 0:39 / / rw,relatime - tmpfs none rw,mode=755']
+ * ```
+ */
+export function runNative(plan: Plan, opts: NativeRunOptions = {}): Outcome {
+  const reason = nativeUnavailableReason();
+  if (reason) throw new BackendUnavailable(reason);
+  // poll(2) takes an int of milliseconds.
+  const timeoutMs = Math.max(0, Math.min(Math.floor(opts.timeoutMs ?? 10_000), 0x7fffffff));
+  const raw = loadAddon()!.run(plan.ops.map(marshal), opts.killAfterOp ?? -1, timeoutMs);
+  if (raw.setupFailure) {
+    throw new BackendUnavailable(`the sandbox could not be set up: ${raw.setupFailure.step} failed with ${errnoOf(raw.setupFailure.errno)}`);
+  }
+  const how = raw.done ? '' : howChildEnded(raw, opts, timeoutMs);
+  const cut: OpResult = { ok: false, notRun: true, reason: `the sandbox child ${how} before reporting this op; no mountinfo was collected either` };
+  const notRun = raw.stopped ? stoppedResult(raw.stopped.after) : cut;
+  const results = raw.results.map((r): OpResult => (r ? opResult(r) : notRun));
+  if (!raw.done) {
+    if (results.every((r) => !('notRun' in r))) throw new NativeRunIncomplete(`the sandbox child ${how} after its last op, before reporting the mount tables`);
+    return { backend: 'native', results, mountinfo: [], namespaces: [] };
+  }
+  const unread = raw.namespaces.findIndex((ns) => ns.errno !== 0);
+  if (unread >= 0) throw new NativeRunIncomplete(`the mountinfo of namespace ${unread} could not be read (${errnoOf(raw.namespaces[unread]!.errno)})`);
+  const namespaces = raw.namespaces.map((ns) => lines(decoder.decode(ns.text)));
+  return { backend: 'native', results, mountinfo: namespaces[raw.current] ?? [], namespaces };
+}
+
+/** The native backend (DESIGN.md decision 8: the host's mount table is never touched). */
+export class NativeBackend implements Backend {
+  readonly name = 'native';
+  run(plan: Plan): Outcome {
+    return runNative(plan);
+  }
+}

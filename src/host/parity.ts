@@ -1,0 +1,140 @@
+/**
+ * The parity harness: random plans (src/plan/arbitrary.ts) run on the emulator and on the host
+ * kernel through the native backend, their outcomes compared (src/plan/compare.ts). On the first
+ * divergence fast-check shrinks the plan; the harness reports the shrunk plan with its diff and
+ * writes it to a file ready to go under test/parity/corpus/.
+ *
+ * Used by `vfsemu parity` and by the parity tests, so both measure the same thing.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { planArbitrary } from '../plan/arbitrary.js';
+import { compareOutcomes } from '../plan/compare.js';
+import { runEmulated, type EmulatedOptions } from '../plan/emulated.js';
+import type { Outcome } from '../plan/outcome.js';
+import type { Plan } from '../plan/plan.js';
+import { processCapabilities } from './caps.js';
+import { runNative } from './native.js';
+
+export interface ParityOptions {
+  /** Random plans to compare. */
+  runs: number;
+  /** fast-check seed; print it so a run can be replayed. */
+  seed: number;
+  /** Random ops a plan holds at most, besides the fixed prefix and suffix. */
+  maxOps: number;
+  /** Generate `shared`/`slave` too (off until propagation events are modelled). */
+  propagation?: boolean;
+  /** Where a shrunk counterexample is written (created when needed); none when absent. */
+  failuresDir?: string;
+  /** Called after every plan compared, shrinking steps included. */
+  onPlan?: (stats: ParityStats) => void;
+}
+
+export interface BackendTiming {
+  plans: number;
+  ms: number;
+}
+
+export interface ParityStats {
+  /** Plans compared, shrinking steps included. */
+  compared: number;
+  emulated: BackendTiming;
+  native: BackendTiming;
+}
+
+export interface Divergence {
+  plan: Plan;
+  diff: string;
+  /** The counterexample file, when `failuresDir` was given. */
+  file?: string;
+}
+
+export interface ParityReport extends ParityStats {
+  seed: number;
+  /** Random plans that passed before the first divergence (all of them when none). */
+  passed: number;
+  divergence?: Divergence;
+}
+
+/**
+ * What the emulator must know of this machine to stand for it: its RAM in pages (tmpfs
+ * `size=N%`), and the capabilities the native backend's task starts with (the host's).
+ */
+export function hostMachine(): EmulatedOptions {
+  const caps = processCapabilities();
+  return { totalRamPages: Math.floor(totalmem() / 4096), ...(caps ? { caps: caps.permitted & caps.effective } : {}) };
+}
+
+/** A plan as a corpus file: the plan document, two-space JSON, one op a line. */
+export function corpusText(plan: Plan): string {
+  return `{"version": 1, "ops": [\n${plan.ops.map((o) => '  ' + JSON.stringify(o)).join(',\n')}\n]}\n`;
+}
+
+/** Runs both backends on one plan and compares; also the corpus replay's one step. */
+export function comparePlan(plan: Plan, stats?: ParityStats): { equal: boolean; diff: string; emulated: Outcome; native: Outcome } {
+  let t = performance.now();
+  const emulated = runEmulated(plan, hostMachine());
+  const tEmu = performance.now() - t;
+  t = performance.now();
+  const native = runNative(plan);
+  const tNat = performance.now() - t;
+  if (stats) {
+    stats.compared++;
+    stats.emulated.plans++;
+    stats.emulated.ms += tEmu;
+    stats.native.plans++;
+    stats.native.ms += tNat;
+  }
+  return { ...compareOutcomes(plan, emulated, native), emulated, native };
+}
+
+/**
+ * Compares `runs` random plans; stops at the first divergence, shrunk.
+ *
+ * @example
+ * ```ts
+ * const r = runParity({ runs: 500, seed: 42, maxOps: 20, failuresDir: 'parity-failures' });
+ * if (r.divergence) console.log(r.divergence.diff);
+ * ```
+ */
+export function runParity(opts: ParityOptions): ParityReport {
+  const stats: ParityStats = { compared: 0, emulated: { plans: 0, ms: 0 }, native: { plans: 0, ms: 0 } };
+  let passed = 0;
+  let shrinking = false;
+  let thrown: unknown = null;
+  const property = fc.property(planArbitrary({ maxOps: opts.maxOps, propagation: opts.propagation ?? false }), (plan) => {
+    let equal: boolean;
+    try {
+      equal = comparePlan(plan, stats).equal;
+    } catch (e) {
+      thrown ??= e;
+      throw e;
+    }
+    if (equal && !shrinking) passed++;
+    if (!equal) shrinking = true;
+    opts.onPlan?.(stats);
+    return equal;
+  });
+  const details = fc.check(property, { numRuns: opts.runs, seed: opts.seed, endOnFailure: false });
+  const report: ParityReport = { ...stats, seed: opts.seed, passed };
+  // A backend that threw is no divergence but a bug or an unusable backend: let it surface.
+  if (thrown !== null) throw thrown;
+  if (details.failed && details.counterexample) {
+    const plan = details.counterexample[0];
+    const { diff } = comparePlan(plan);
+    const divergence: Divergence = { plan, diff };
+    if (opts.failuresDir) {
+      mkdirSync(opts.failuresDir, { recursive: true });
+      const text = corpusText(plan);
+      const name = `divergence-${createHash('sha256').update(text).digest('hex').slice(0, 12)}.json`;
+      divergence.file = join(opts.failuresDir, name);
+      writeFileSync(divergence.file, text);
+    }
+    report.divergence = divergence;
+  }
+  return report;
+}
