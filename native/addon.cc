@@ -24,6 +24,7 @@ const std::map<std::string, OpKind>& opKinds() {
       {"truncate", OpKind::Truncate}, {"mount", OpKind::Mount},   {"umount", OpKind::Umount},
       {"unshare", OpKind::Unshare}, {"setns", OpKind::Setns},     {"stat", OpKind::Stat},
       {"read", OpKind::Read},       {"readdir", OpKind::Readdir}, {"setcred", OpKind::Setcred},
+      {"fsmount", OpKind::Fsmount},
   };
   return kinds;
 }
@@ -65,6 +66,20 @@ NativeOp marshalOp(const Napi::Env& env, const Napi::Object& o, uint32_t index) 
       op.groups.push_back(static_cast<uint32_t>(groups.Get(i).As<Napi::Number>().Int64Value()));
     }
   }
+  if (has(o, "params")) {
+    // [[key, value | null], ...]: marshalled here, before the fork, like every other string.
+    Napi::Array params = o.Get("params").As<Napi::Array>();
+    for (uint32_t i = 0; i < params.Length(); i++) {
+      Napi::Array kv = params.Get(i).As<Napi::Array>();
+      FsParam p;
+      p.key = kv.Get(0u).As<Napi::String>().Utf8Value();
+      Napi::Value v = kv.Get(1u);
+      p.hasValue = !v.IsNull() && !v.IsUndefined();
+      if (p.hasValue) p.value = v.As<Napi::String>().Utf8Value();
+      op.params.push_back(std::move(p));
+    }
+  }
+  op.badAttrs = has(o, "badAttrs") && o.Get("badAttrs").As<Napi::Boolean>().Value();
   if (has(o, "caps")) {
     bool lossless;
     op.caps = o.Get("caps").As<Napi::BigInt>().Uint64Value(&lossless);

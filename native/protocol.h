@@ -19,6 +19,14 @@ namespace vfsemu {
 enum class OpKind : uint32_t {
   Mkdir, Write, Symlink, Link, Unlink, Rmdir, Rename, Chmod, Chown, Truncate,
   Mount, Umount, Unshare, Setns, Stat, Read, Readdir, Setcred,
+  Fsmount,  // a `mount` with `fsconfig`: fsopen + fsconfig a param + fsmount + move_mount
+};
+
+// One fsconfig(2) call of an Fsmount: FSCONFIG_SET_STRING key=value, or FSCONFIG_SET_FLAG key.
+struct FsParam {
+  std::string key;
+  std::string value;
+  bool hasValue = false;
 };
 
 struct NativeOp {
@@ -37,6 +45,8 @@ struct NativeOp {
   bool hasGroups = false;
   std::vector<uint32_t> groups;  // setcred: gid_t list for setgroups(2)
   uint64_t caps = 0;             // setcred: effective = permitted set
+  std::vector<FsParam> params;   // fsmount: the fsconfig calls, in order (flags: MOUNT_ATTR_*)
+  bool badAttrs = false;         // fsmount: a plan flag fsmount(2) does not take (EINVAL)
 };
 
 struct NativePlan {

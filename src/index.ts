@@ -7,6 +7,12 @@
  */
 import 'reflect-metadata';
 import { container, type DependencyContainer } from 'tsyringe';
+import { cgroup2Type, cgroupType } from './fs/cgroup/cgroup.js';
+import { devptsType } from './fs/devpts/devpts.js';
+import { mqueueType } from './fs/mqueue/mqueue.js';
+import { procType } from './fs/proc/proc.js';
+import { sysfsType } from './fs/sysfs/sysfs.js';
+import { overlayType } from './fs/overlay/super.js';
 import { tmpfsType } from './fs/tmpfs/tmpfs.js';
 import { Kernel, type KernelOptions } from './vfs/kernel.js';
 import type { FileSystemType } from './vfs/inode.js';
@@ -18,6 +24,14 @@ export const FILESYSTEM_TYPE = Symbol('FileSystemType');
 /** The root container: filesystem types now; backends, clocks and id sources join it as they come. */
 export const rootContainer: DependencyContainer = container.createChildContainer();
 rootContainer.register<FileSystemType>(FILESYSTEM_TYPE, { useValue: tmpfsType });
+rootContainer.register<FileSystemType>(FILESYSTEM_TYPE, { useValue: overlayType });
+// Pseudo filesystems hold machine-wide state (sysfs's, mqueue's and cgroup2's one superblock,
+// cgroup v1's hierarchies), so each kernel gets its own instance of the type: a factory, not a
+// value. A host-specific layout (cgroup hierarchies, /proc entries) is a child container's
+// registration of the same token (src/cli/dry-run.ts does that with what it read from the host).
+for (const make of [procType, sysfsType, devptsType, mqueueType, () => cgroupType(), () => cgroup2Type()]) {
+  rootContainer.register<FileSystemType>(FILESYSTEM_TYPE, { useFactory: () => make() });
+}
 
 /** A kernel with every registered filesystem type. */
 export function createKernel(opts: KernelOptions = {}, from: DependencyContainer = rootContainer): Kernel {

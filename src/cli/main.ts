@@ -3,6 +3,8 @@
  * better than hand-rolled argv handling); each subcommand lives in its own file.
  */
 import { Command, CommanderError } from 'commander';
+import { runDryRunCommand } from './dry-run.js';
+import { PARITY_PROFILES, type ParityProfile } from '../host/parity.js';
 import { intOption, runParityCommand } from './parity.js';
 import { runPlanCommand } from './plan-run.js';
 
@@ -17,6 +19,16 @@ export function main(argv: string[]): number {
     .description('A user-space Linux VFS emulator: mount plans, checked against the real kernel.')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
+  program
+    .command('dry-run')
+    .description('predict the mounts runc makes for an OCI bundle (default: the bundled runc-default example)')
+    .argument('[bundle]', 'bundle directory, or its config.json')
+    .option('--format <f>', 'tree, mountinfo or json', 'tree')
+    .option('--native', 'also apply the plan to this kernel and show the differences', false)
+    .option('--host', "read this host's cgroup setup and /proc (default: assume a cgroup v2 host)", false)
+    .action((bundle: string | undefined, opts: { format: string; native: boolean; host: boolean }) => {
+      code = runDryRunCommand(bundle, opts, io);
+    });
   const plan = program.command('plan').description('run mount plans (shared/plan-format.md)');
   plan
     .command('run')
@@ -33,11 +45,17 @@ export function main(argv: string[]): number {
     .option('--seed <s>', 'fast-check seed (default: random, printed)')
     .option('--max-ops <k>', 'random ops a plan holds at most', '25')
     .option('--failures <dir>', 'where a shrunk divergent plan is written', 'parity-failures')
+    .option('--profile <name>', `which plans: ${PARITY_PROFILES.join(' or ')}`, 'default')
     .option('--no-progress', 'no progress bar')
-    .action((opts: { runs: string; seed?: string; maxOps: string; failures: string; progress: boolean }) => {
+    .action((opts: { runs: string; seed?: string; maxOps: string; failures: string; progress: boolean; profile: string }) => {
       const runs = intOption('--runs', opts.runs, 1);
       const seed = opts.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : intOption('--seed', opts.seed, 0);
       const maxOps = intOption('--max-ops', opts.maxOps, 1);
+      if (!(PARITY_PROFILES as readonly string[]).includes(opts.profile)) {
+        io.err(`vfsemu: --profile: expected one of ${PARITY_PROFILES.join(', ')}, got ${JSON.stringify(opts.profile)}\n`);
+        code = 2;
+        return;
+      }
       for (const v of [runs, seed, maxOps]) {
         if (typeof v === 'string') {
           io.err(`vfsemu: ${v}\n`);
@@ -45,7 +63,10 @@ export function main(argv: string[]): number {
           return;
         }
       }
-      code = runParityCommand({ runs: runs as number, seed: seed as number, maxOps: maxOps as number, failuresDir: opts.failures, progress: opts.progress && process.stderr.isTTY === true }, io);
+      code = runParityCommand(
+        { runs: runs as number, seed: seed as number, maxOps: maxOps as number, profile: opts.profile as ParityProfile, failuresDir: opts.failures, progress: opts.progress && process.stderr.isTTY === true },
+        io,
+      );
     });
   try {
     program.parse(argv, { from: 'node' });

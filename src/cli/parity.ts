@@ -1,5 +1,6 @@
 /**
- * `vfsemu parity [--runs N] [--seed S] [--max-ops K]`: the parity harness outside vitest. A
+ * `vfsemu parity [--runs N] [--seed S] [--max-ops K] [--profile default|overlay]`: the parity
+ * harness outside vitest. A
  * progress bar (cli-progress: a maintained bar that handles TTY widths and non-TTY output, less
  * code than a hand-drawn one) while plans run; then plans/s for each backend and the shrunk plan
  * with its diff on a divergence. Exit 0 with no divergence, 1 with one, 3 when the native backend
@@ -7,11 +8,13 @@
  */
 import { SingleBar } from 'cli-progress';
 import { nativeUnavailableReason } from '../host/native.js';
-import { runParity, type ParityReport } from '../host/parity.js';
+import { runParity, type ParityProfile, type ParityReport } from '../host/parity.js';
 import type { CliIo } from './plan-run.js';
 
 export interface ParityCliOptions {
   runs: number;
+  /** Which plans (src/host/parity.ts ParityProfile). */
+  profile?: ParityProfile;
   seed: number;
   maxOps: number;
   failuresDir: string;
@@ -53,7 +56,7 @@ export function runParityCommand(opts: ParityCliOptions, io: CliIo): number {
     io.err(`vfsemu: backend native cannot run here: ${reason}\n`);
     return 3;
   }
-  io.out(`parity: ${opts.runs} plans, seed ${opts.seed}, up to ${opts.maxOps} random ops each\n`);
+  io.out(`parity: ${opts.runs} ${opts.profile ?? 'default'} plans, seed ${opts.seed}, up to ${opts.maxOps} random ops each\n`);
   const bar = opts.progress ? new SingleBar({ format: 'parity [{bar}] {value}/{total} plans | {compared} compared | {eta_formatted}', hideCursor: true }) : null;
   bar?.start(opts.runs, 0, { compared: 0 });
   let report: ParityReport;
@@ -62,6 +65,7 @@ export function runParityCommand(opts: ParityCliOptions, io: CliIo): number {
       runs: opts.runs,
       seed: opts.seed,
       maxOps: opts.maxOps,
+      profile: opts.profile,
       failuresDir: opts.failuresDir,
       onPlan: (s) => bar?.update(Math.min(s.compared, opts.runs), { compared: s.compared }),
     });

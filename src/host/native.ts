@@ -12,9 +12,10 @@
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import type { Backend } from '../plan/backend.js';
-import { MOUNT_FLAGS, statResult, UMOUNT_FLAGS } from '../plan/emulated.js';
+import { FSMOUNT_FLAGS, MOUNT_FLAGS, statResult, UMOUNT_FLAGS } from '../plan/emulated.js';
+import { fsconfigParams } from '../plan/overlay-data.js';
 import { BackendUnavailable, stoppedResult, type OpResult, type Outcome } from '../plan/outcome.js';
-import type { Plan, PlanOp } from '../plan/plan.js';
+import type { MountFlagName, Plan, PlanOp } from '../plan/plan.js';
 import { Cap, Credentials, type CapName } from '../vfs/creds.js';
 import { errnoName } from '../vfs/errno.js';
 import { processCapabilities } from './caps.js';
@@ -27,7 +28,7 @@ const BUILD_HINT = 'build it with `npm run build:native` (needs g++, make, pytho
 
 /** One op as the addon reads it: names resolved to numbers, defaults filled in. */
 interface NativeOp {
-  op: PlanOp['op'];
+  op: PlanOp['op'] | 'fsmount';
   path?: string;
   path2?: string;
   fstype?: string;
@@ -40,6 +41,10 @@ interface NativeOp {
   ns?: number;
   groups?: number[];
   caps?: bigint;
+  /** fsmount: the fsconfig(2) calls, [key, value or null for a flag]. */
+  params?: [string, string | null][];
+  /** fsmount: a plan flag that is no MOUNT_ATTR_* (the op is EINVAL). */
+  badAttrs?: boolean;
 }
 
 /** What the addon's run() returns (native/addon.cc): raw numbers and bytes. */
@@ -116,13 +121,16 @@ export function nativeUnavailableReason(): string | null {
   return null;
 }
 
-function bits<T extends string>(table: Record<T, number>, names: readonly T[] | undefined): number {
+function bits<T extends string>(table: Partial<Record<T, number>>, names: readonly T[] | undefined): number {
   let b = 0;
-  for (const n of names ?? []) b |= table[n];
+  for (const n of names ?? []) b |= table[n] ?? 0;
   return b;
 }
 
 const RENAME_FLAGS = { noreplace: RENAME_NOREPLACE, exchange: RENAME_EXCHANGE };
+
+/** fsmount(2)'s MOUNT_ATTR_* for the plan flags it takes (MOUNT_ATTR_RELATIME is 0, the default). */
+const MOUNT_ATTRS: Partial<Record<MountFlagName, number>> = { rdonly: 0x1, nosuid: 0x2, nodev: 0x4, noexec: 0x8, noatime: 0x10, strictatime: 0x20, nodiratime: 0x80, relatime: 0 };
 
 /** The plan op as the addon takes it (native/protocol.h NativeOp), defaults as plan-format.md. */
 function marshal(op: PlanOp): NativeOp {
@@ -149,6 +157,11 @@ function marshal(op: PlanOp): NativeOp {
     case 'truncate':
       return { op: op.op, path: op.path, length: op.length };
     case 'mount':
+      if (op.fsconfig) {
+        const params = fsconfigParams(op.fstype, op.data ?? '').map((p): [string, string | null] => [p.key, p.value]);
+        const badAttrs = op.flags.some((f) => !FSMOUNT_FLAGS.includes(f));
+        return { op: 'fsmount', path: op.target, path2: op.source, fstype: op.fstype, flags: badAttrs ? 0 : bits(MOUNT_ATTRS, op.flags), params, badAttrs };
+      }
       // An absent data is NULL for mount(2); "" stays an empty string (record.py).
       return { op: op.op, path: op.target, path2: op.source, fstype: op.fstype, flags: bits(MOUNT_FLAGS, op.flags), data: op.data };
     case 'umount':
@@ -161,6 +174,10 @@ function marshal(op: PlanOp): NativeOp {
       return { op: op.op, path: op.path, flags: op.nofollow ? 1 : 0 };
     case 'setcred':
       return { op: op.op, uid: op.uid, gid: op.gid, groups: op.groups, caps: Credentials.capsOf((op.caps ?? []).map((n) => n.toUpperCase() as CapName)) };
+    case 'mknod':
+    case 'pivot_root':
+      // runNative refuses plans with these before marshalling (the addon has no such op yet).
+      throw new BackendUnavailable(`the native addon has no ${op.op} op yet`);
   }
 }
 
@@ -210,6 +227,8 @@ function howChildEnded(raw: RawRun, opts: NativeRunOptions, timeoutMs: number): 
 export function runNative(plan: Plan, opts: NativeRunOptions = {}): Outcome {
   const reason = nativeUnavailableReason();
   if (reason) throw new BackendUnavailable(reason);
+  const missing = plan.ops.find((o) => o.op === 'mknod' || o.op === 'pivot_root');
+  if (missing) throw new BackendUnavailable(`the native addon has no ${missing.op} op yet (docs/plan-format-extensions.md)`);
   // poll(2) takes an int of milliseconds.
   const timeoutMs = Math.max(0, Math.min(Math.floor(opts.timeoutMs ?? 10_000), 0x7fffffff));
   const raw = loadAddon()!.run(plan.ops.map(marshal), opts.killAfterOp ?? -1, timeoutMs);

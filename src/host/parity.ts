@@ -12,6 +12,7 @@ import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { planArbitrary } from '../plan/arbitrary.js';
+import { overlayPlanArbitrary } from '../plan/arbitrary-overlay.js';
 import { compareOutcomes } from '../plan/compare.js';
 import { runEmulated, type EmulatedOptions } from '../plan/emulated.js';
 import type { Outcome } from '../plan/outcome.js';
@@ -28,11 +29,19 @@ export interface ParityOptions {
   maxOps: number;
   /** Generate `shared`/`slave` too (off until propagation events are modelled). */
   propagation?: boolean;
+  /**
+   * Which plans: `default` (src/plan/arbitrary.ts, every op over a small tree and tmpfs
+   * mounts) or `overlay` (src/plan/arbitrary-overlay.ts, layers, an overlay and ops through it).
+   */
+  profile?: ParityProfile;
   /** Where a shrunk counterexample is written (created when needed); none when absent. */
   failuresDir?: string;
   /** Called after every plan compared, shrinking steps included. */
   onPlan?: (stats: ParityStats) => void;
 }
+
+export type ParityProfile = 'default' | 'overlay';
+export const PARITY_PROFILES: readonly ParityProfile[] = ['default', 'overlay'];
 
 export interface BackendTiming {
   plans: number;
@@ -106,7 +115,8 @@ export function runParity(opts: ParityOptions): ParityReport {
   let passed = 0;
   let shrinking = false;
   let thrown: unknown = null;
-  const property = fc.property(planArbitrary({ maxOps: opts.maxOps, propagation: opts.propagation ?? false }), (plan) => {
+  const plans = opts.profile === 'overlay' ? overlayPlanArbitrary({ maxOps: opts.maxOps }) : planArbitrary({ maxOps: opts.maxOps, propagation: opts.propagation ?? false });
+  const property = fc.property(plans, (plan) => {
     let equal: boolean;
     try {
       equal = comparePlan(plan, stats).equal;

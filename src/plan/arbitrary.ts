@@ -17,8 +17,10 @@ export interface PlanArbitraryOptions {
   /** Random ops a plan holds at most (the observation suffix comes on top). */
   maxOps?: number;
   /**
-   * Whether `shared` and `slave` may be generated. Off until mount events propagate between peers
-   * in the emulator (the propagation issue); `private` and `unbindable` are always generated.
+   * Propagation mode: `shared` and `slave` are generated too (`private` and `unbindable` always
+   * are), and the weights change so that most plans build shared trees — make-shared, binds and
+   * rbinds of shared mounts, moves, unshare and setns among up to four namespaces — and cause
+   * mount and umount events that cross peers, slaves and namespaces.
    */
   propagation?: boolean;
 }
@@ -92,8 +94,10 @@ const subset = <T>(xs: readonly T[], maxLength: number): fc.Arbitrary<T[]> => fc
 
 function typeFlags(propagation: boolean): fc.Arbitrary<MountFlagName[]> {
   const types: MountFlagName[] = propagation ? ['private', 'unbindable', 'shared', 'slave'] : ['private', 'unbindable'];
+  // Propagation mode: mostly shared and slave, the changes that make receivers.
+  const type = propagation ? fc.constantFrom<MountFlagName>('shared', 'shared', 'shared', 'slave', 'slave', 'private', 'unbindable') : fc.constantFrom(...types);
   return fc.oneof(
-    { weight: 8, arbitrary: fc.tuple(fc.constantFrom(...types), fc.boolean()).map(([t, rec]): MountFlagName[] => (rec ? [t, 'rec'] : [t])) },
+    { weight: 8, arbitrary: fc.tuple(type, fc.boolean()).map(([t, rec]): MountFlagName[] => (rec ? [t, 'rec'] : [t])) },
     // Combinations the kernel refuses (EINVAL) or ignores.
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...types), fc.constantFrom<MountFlagName>('nosuid', 'rdonly', 'silent', 'move', 'private', 'remount', 'bind')).map(([t, x]): MountFlagName[] => [t, x]) },
   );
@@ -126,7 +130,14 @@ function mountArb(propagation: boolean): fc.Arbitrary<PlanOp> {
   });
   const move = fc.record({ op: fc.constant('mount' as const), source: mountPathArb, target: mountPathArb, fstype: fc.constant(''), flags: fc.constant<MountFlagName[]>(['move']) });
   const change = fc.record({ op: fc.constant('mount' as const), source: fc.constant(''), target: mountPathArb, fstype: fc.constant(''), flags: typeFlags(propagation) });
-  return fc.oneof({ weight: 5, arbitrary: newMount }, { weight: 4, arbitrary: bind }, { weight: 3, arbitrary: remount }, { weight: 2, arbitrary: move }, { weight: 2, arbitrary: change });
+  const w = propagation ? { newMount: 5, bind: 6, remount: 1, move: 2, change: 7 } : { newMount: 5, bind: 4, remount: 3, move: 2, change: 2 };
+  return fc.oneof(
+    { weight: w.newMount, arbitrary: newMount },
+    { weight: w.bind, arbitrary: bind },
+    { weight: w.remount, arbitrary: remount },
+    { weight: w.move, arbitrary: move },
+    { weight: w.change, arbitrary: change },
+  );
 }
 
 const umountArb: fc.Arbitrary<PlanOp> = fc.record({
@@ -158,34 +169,41 @@ const setcredArb: fc.Arbitrary<PlanOp> = fc
   )
   .map((r): PlanOp => (r.groups === undefined ? { op: 'setcred', uid: r.uid, gid: r.gid, caps: [...r.caps] } : { op: 'setcred', uid: r.uid, gid: r.gid, groups: r.groups, caps: [...r.caps] }));
 
+/** Weights of each op kind: the default mix, and propagation mode's, heavy on mounts and namespaces. */
+const OP_WEIGHTS = {
+  default: { mkdir: 8, write: 6, symlink: 3, link: 2, unlink: 2, rmdir: 2, rename: 3, chmod: 2, chown: 2, truncate: 2, mount: 10, umount: 4, unshare: 1, setns: 1, stat: 2, read: 2, readdir: 2, setcred: 1 },
+  propagation: { mkdir: 8, write: 2, symlink: 1, link: 1, unlink: 1, rmdir: 2, rename: 1, chmod: 1, chown: 1, truncate: 1, mount: 24, umount: 7, unshare: 3, setns: 4, stat: 1, read: 1, readdir: 2, setcred: 1 },
+};
+
 /** One random op; the weights favour building and using trees over observing them. */
 export function opArb(opts: PlanArbitraryOptions = {}): fc.Arbitrary<PlanOp> {
   const propagation = opts.propagation ?? false;
+  const w = propagation ? OP_WEIGHTS.propagation : OP_WEIGHTS.default;
   return fc.oneof(
-    { weight: 8, arbitrary: fc.record({ op: fc.constant('mkdir' as const), path: pathArb, mode: modeArb }) },
-    { weight: 6, arbitrary: fc.record({ op: fc.constant('write' as const), path: pathArb, data: dataArb, mode: modeArb }, { requiredKeys: ['op', 'path', 'data'] }) },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('symlink' as const), target: symlinkTargetArb, path: pathArb }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('link' as const), oldpath: pathArb, newpath: pathArb }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('unlink' as const), path: pathArb }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('rmdir' as const), path: pathArb }) },
+    { weight: w.mkdir, arbitrary: fc.record({ op: fc.constant('mkdir' as const), path: pathArb, mode: modeArb }) },
+    { weight: w.write, arbitrary: fc.record({ op: fc.constant('write' as const), path: pathArb, data: dataArb, mode: modeArb }, { requiredKeys: ['op', 'path', 'data'] }) },
+    { weight: w.symlink, arbitrary: fc.record({ op: fc.constant('symlink' as const), target: symlinkTargetArb, path: pathArb }) },
+    { weight: w.link, arbitrary: fc.record({ op: fc.constant('link' as const), oldpath: pathArb, newpath: pathArb }) },
+    { weight: w.unlink, arbitrary: fc.record({ op: fc.constant('unlink' as const), path: pathArb }) },
+    { weight: w.rmdir, arbitrary: fc.record({ op: fc.constant('rmdir' as const), path: pathArb }) },
     {
-      weight: 3,
+      weight: w.rename,
       arbitrary: fc.record(
         { op: fc.constant('rename' as const), oldpath: pathArb, newpath: pathArb, flags: fc.constantFrom<RenameFlagName[][]>([], ['noreplace'], ['exchange'], ['noreplace', 'exchange']).map((f) => [...f]) },
         { requiredKeys: ['op', 'oldpath', 'newpath'] },
       ),
     },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('chmod' as const), path: pathArb, mode: modeArb }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('chown' as const), path: pathArb, uid: idArb, gid: idArb }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('truncate' as const), path: pathArb, length: fc.oneof(fc.constantFrom(0, 1, 4096, 5000, -1), fc.nat(10000)) }) },
-    { weight: 10, arbitrary: mountArb(propagation) },
-    { weight: 4, arbitrary: umountArb },
-    { weight: 1, arbitrary: fc.constant<PlanOp>({ op: 'unshare' }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('setns' as const), ns: fc.nat(2) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('stat' as const), path: pathArb, nofollow: fc.boolean() }, { requiredKeys: ['op', 'path'] }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('read' as const), path: pathArb }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('readdir' as const), path: pathArb }) },
-    { weight: 1, arbitrary: setcredArb },
+    { weight: w.chmod, arbitrary: fc.record({ op: fc.constant('chmod' as const), path: pathArb, mode: modeArb }) },
+    { weight: w.chown, arbitrary: fc.record({ op: fc.constant('chown' as const), path: pathArb, uid: idArb, gid: idArb }) },
+    { weight: w.truncate, arbitrary: fc.record({ op: fc.constant('truncate' as const), path: pathArb, length: fc.oneof(fc.constantFrom(0, 1, 4096, 5000, -1), fc.nat(10000)) }) },
+    { weight: w.mount, arbitrary: mountArb(propagation) },
+    { weight: w.umount, arbitrary: umountArb },
+    { weight: w.unshare, arbitrary: fc.constant<PlanOp>({ op: 'unshare' }) },
+    { weight: w.setns, arbitrary: fc.record({ op: fc.constant('setns' as const), ns: fc.nat(propagation ? 3 : 2) }) },
+    { weight: w.stat, arbitrary: fc.record({ op: fc.constant('stat' as const), path: pathArb, nofollow: fc.boolean() }, { requiredKeys: ['op', 'path'] }) },
+    { weight: w.read, arbitrary: fc.record({ op: fc.constant('read' as const), path: pathArb }) },
+    { weight: w.readdir, arbitrary: fc.record({ op: fc.constant('readdir' as const), path: pathArb }) },
+    { weight: w.setcred, arbitrary: setcredArb },
   );
 }
 
@@ -207,9 +225,70 @@ export const SUFFIX: PlanOp[] = [
   { op: 'read', path: '/a/c' },
 ];
 
+/** Mount points the propagation recipes use: the prefix's directories. */
+const mountDirArb = fc.constantFrom('/a', '/b', '/m', '/a/a', '/a/b', '/b/a', '/m/a');
+
+/** Where events happen: below the mount points, in the directories the shared-base recipe makes. */
+const eventDirArb = fc.tuple(fc.constantFrom('/a', '/b', '/m', '/a/a', '/b/a'), fc.constantFrom('/a', '/b')).map(([d, sub]) => d + sub);
+
+const umountFlagsArb = fc.constantFrom<UmountFlagName[]>([], [], ['detach']).map((f) => [...f]);
+
+/**
+ * Short sequences that build what propagation needs and then use it, so that random plans reach
+ * it: a tmpfs with two directories made shared (or rshared); a bind or rbind followed by a change
+ * of its type (peers, slaves, private copies); a new namespace whose copy becomes a slave (or
+ * shared, or private) at once; and events below those trees — a new mount, a bind, a move, an
+ * umount — each of which the receivers must follow.
+ */
+const propagationRecipeArb: fc.Arbitrary<PlanOp[]> = fc.oneof(
+  {
+    weight: 2,
+    arbitrary: fc.tuple(mountDirArb, fc.constantFrom('s', 't', 'u'), fc.boolean()).map(([target, source, rec]): PlanOp[] => [
+      { op: 'mount', source, target, fstype: 'tmpfs', flags: [] },
+      { op: 'mkdir', path: `${target}/a` },
+      { op: 'mkdir', path: `${target}/b` },
+      { op: 'mount', source: '', target, fstype: '', flags: rec ? ['shared', 'rec'] : ['shared'] },
+    ]),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.oneof(mountDirArb, fc.constant('/')), mountDirArb, fc.boolean(), fc.constantFrom<MountFlagName | null>(null, 'shared', 'slave', 'slave', 'private', 'unbindable'))
+      .map(([source, target, rec, type]): PlanOp[] => [
+        { op: 'mount', source, target, fstype: '', flags: rec ? ['bind', 'rec'] : ['bind'] },
+        ...(type ? [{ op: 'mount' as const, source: '', target, fstype: '', flags: [type] }] : []),
+      ]),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.oneof(mountDirArb, fc.constant('/')), fc.constantFrom<MountFlagName>('slave', 'slave', 'shared', 'private')).map(([target, type]): PlanOp[] => [
+      { op: 'unshare' },
+      { op: 'mount', source: '', target, fstype: '', flags: [type, 'rec'] },
+    ]),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.oneof(
+      fc.tuple(eventDirArb, fc.constantFrom('e', 'f')).map(([target, source]): PlanOp[] => [{ op: 'mount', source, target, fstype: 'tmpfs', flags: [] }]),
+      fc.tuple(fc.oneof(mountDirArb, eventDirArb), eventDirArb, fc.boolean()).map(([source, target, rec]): PlanOp[] => [{ op: 'mount', source, target, fstype: '', flags: rec ? ['bind', 'rec'] : ['bind'] }]),
+      fc.tuple(fc.oneof(mountDirArb, eventDirArb), fc.oneof(mountDirArb, eventDirArb)).map(([source, target]): PlanOp[] => [{ op: 'mount', source, target, fstype: '', flags: ['move'] }]),
+      fc.tuple(fc.oneof(eventDirArb, mountDirArb), umountFlagsArb).map(([target, flags]): PlanOp[] => [{ op: 'umount', target, flags }]),
+      fc.tuple(fc.nat(3), eventDirArb, fc.constantFrom('g', 'h')).map(([ns, target, source]): PlanOp[] => [
+        { op: 'setns', ns },
+        { op: 'mount', source, target, fstype: 'tmpfs', flags: [] },
+      ]),
+    ),
+  },
+);
+
+/** Propagation mode's steps: single ops and recipes alike. */
+const propagationStepArb = (opts: PlanArbitraryOptions): fc.Arbitrary<PlanOp[]> =>
+  fc.oneof({ weight: 4, arbitrary: opArb(opts).map((op) => [op]) }, { weight: 5, arbitrary: propagationRecipeArb });
+
 /**
  * Random plans: PREFIX, then up to `maxOps` random ops, then SUFFIX. Shrinking shortens and
- * simplifies the random part only.
+ * simplifies the random part only. In propagation mode some steps are recipes of a few ops (the
+ * plan is cut at `maxOps` random ops all the same).
  *
  * @example
  * ```ts
@@ -217,5 +296,12 @@ export const SUFFIX: PlanOp[] = [
  * ```
  */
 export function planArbitrary(opts: PlanArbitraryOptions = {}): fc.Arbitrary<Plan> {
-  return fc.array(opArb(opts), { minLength: 1, maxLength: opts.maxOps ?? 25 }).map((ops): Plan => ({ version: 1, ops: [...PREFIX, ...ops, ...SUFFIX] }));
+  const maxOps = opts.maxOps ?? 25;
+  if (opts.propagation) {
+    return fc
+      // size 'max': without it fast-check keeps arrays near ten steps, whatever maxLength says.
+      .array(propagationStepArb(opts), { minLength: 1, maxLength: maxOps, size: 'max' })
+      .map((steps): Plan => ({ version: 1, ops: [...PREFIX, ...steps.flat().slice(0, maxOps), ...SUFFIX] }));
+  }
+  return fc.array(opArb(opts), { minLength: 1, maxLength: maxOps }).map((ops): Plan => ({ version: 1, ops: [...PREFIX, ...ops, ...SUFFIX] }));
 }

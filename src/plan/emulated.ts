@@ -12,7 +12,7 @@ import { Credentials, type CapName } from '../vfs/creds.js';
 import { inodePermission, MAY_EXEC } from '../vfs/permission.js';
 import { SysError } from '../vfs/errno.js';
 import { O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY } from '../vfs/file.js';
-import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK } from '../vfs/inode.js';
+import { makedev, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type FileSystemType } from '../vfs/inode.js';
 import type { KernelOptions } from '../vfs/kernel.js';
 import type { Path } from '../vfs/mount.js';
 import type { MountNamespace } from '../vfs/mount-namespace.js';
@@ -21,6 +21,7 @@ import { RENAME_EXCHANGE, RENAME_NOREPLACE, type Process } from '../vfs/process.
 import { Sandbox } from '../vfs/sandbox.js';
 import type { Stat } from '../vfs/stat.js';
 import type { Backend } from './backend.js';
+import { fsconfigParams } from './overlay-data.js';
 import { stoppedResult, type FileType, type OpResult, type Outcome, type StatResult } from './outcome.js';
 import type { MountFlagName, Plan, PlanOp, UmountFlagName } from './plan.js';
 
@@ -55,6 +56,9 @@ export const UMOUNT_FLAGS: Record<UmountFlagName, number> = {
   expire: ms.MNT_EXPIRE,
   nofollow: ms.UMOUNT_NOFOLLOW,
 };
+
+/** The plan flags fsmount(2) takes as MOUNT_ATTR_* (per-mount ones; MS_RELATIME is the default). */
+export const FSMOUNT_FLAGS: readonly MountFlagName[] = ['rdonly', 'nosuid', 'nodev', 'noexec', 'noatime', 'nodiratime', 'relatime', 'strictatime'];
 
 const TYPE_NAMES: Record<number, FileType> = {
   [S_IFDIR]: 'dir',
@@ -145,6 +149,7 @@ class PlanRun {
         p.truncate(op.path, op.length);
         return { ok: true };
       case 'mount': {
+        if (op.fsconfig) return this.fsmount(op);
         let flags = 0;
         for (const f of op.flags) flags |= MOUNT_FLAGS[f];
         p.mount(op.source, op.target, op.fstype, flags, op.data ?? null);
@@ -213,6 +218,14 @@ class PlanRun {
         p.capset(caps, caps);
         return { ok: true };
       }
+      case 'mknod': {
+        const type = { char: S_IFCHR, block: S_IFBLK, fifo: S_IFIFO, file: S_IFREG, socket: S_IFSOCK }[op.type];
+        p.mknod(op.path, type | (op.mode ?? 0o644), makedev(op.major ?? 0, op.minor ?? 0));
+        return { ok: true };
+      }
+      case 'pivot_root':
+        // Not in the emulator yet (the propagation issue adds it): the call does not exist here.
+        throw new SysError('ENOSYS', 'pivot_root');
       case 'readdir': {
         const fd = p.open(op.path, O_RDONLY | O_DIRECTORY);
         try {
@@ -229,6 +242,23 @@ class PlanRun {
     }
   }
 
+  /**
+   * A `mount` with `fsconfig` (docs/plan-format-extensions.md): fsopen + one fsconfig a option
+   * (`lowerdir+` a layer) + fsmount + move_mount; the mount flags are fsmount()'s per-mount
+   * attributes, and anything else is EINVAL.
+   */
+  private fsmount(op: Extract<PlanOp, { op: 'mount' }>): OpResult {
+    const p = this.p;
+    let flags = 0;
+    for (const f of op.flags) {
+      if (!FSMOUNT_FLAGS.includes(f)) throw new SysError('EINVAL', 'fsmount');
+      flags |= MOUNT_FLAGS[f];
+    }
+    if (op.flags.includes('rdonly')) flags |= ms.MS_RDONLY;
+    p.fsmount(op.source || null, op.target, op.fstype, flags, fsconfigParams(op.fstype, op.data ?? ''));
+    return { ok: true };
+  }
+
   /** Each namespace's mountinfo as read from its sandbox root. */
   namespaces(): string[][] {
     return this.p.kernel.namespaces.map((ns) => {
@@ -242,31 +272,75 @@ class PlanRun {
 export interface EmulatedOptions extends KernelOptions {
   /** Capabilities of the plan's uid-0 task. Default: every one. */
   caps?: bigint;
+  /**
+   * Filesystem types registered over the defaults, by name: a host's own cgroup layout or /proc
+   * entries (src/host reads them for the dry-run).
+   */
+  fsTypes?: FileSystemType[];
+}
+
+/**
+ * A plan run one op at a time, for callers that decide the next op from the state the last one
+ * left (the OCI dry-run runs runc's algorithm this way and records the ops it makes).
+ *
+ * @example
+ * ```ts
+ * const s = new EmulatedSession();
+ * s.apply({ op: 'mkdir', path: '/a' }); // { ok: true }
+ * s.process.lstat('/a').mode; // 0o40755
+ * s.outcome().mountinfo; // ['1 … / / rw,relatime - tmpfs none rw,mode=755']
+ * ```
+ */
+export class EmulatedSession {
+  readonly sandbox: Sandbox;
+  readonly results: OpResult[] = [];
+  private readonly run: PlanRun;
+
+  constructor(opts: EmulatedOptions = {}) {
+    const kernel = createKernel(opts);
+    for (const t of opts.fsTypes ?? []) kernel.register(t);
+    this.sandbox = new Sandbox(kernel, { caps: opts.caps });
+    this.run = new PlanRun(this.sandbox.process);
+  }
+
+  /** The plan's task, to look at the state between ops (its root and namespace move with it). */
+  get process(): Process {
+    return this.sandbox.process;
+  }
+
+  /** Runs the next op; its result is also kept for the outcome. */
+  apply(op: PlanOp): OpResult {
+    const i = this.results.length;
+    let r: OpResult;
+    if (this.run.stoppedAt !== null) r = stoppedResult(this.run.stoppedAt);
+    else {
+      try {
+        r = this.run.apply(op, i);
+      } catch (e) {
+        if (!(e instanceof SysError)) throw e;
+        r = { ok: false, errno: e.code };
+      }
+    }
+    this.results.push(r);
+    return r;
+  }
+
+  /** The outcome document of the ops run so far. */
+  outcome(): Outcome {
+    const namespaces = this.run.namespaces();
+    return {
+      backend: 'emulated',
+      results: [...this.results],
+      mountinfo: namespaces[this.sandbox.process.ns.index] ?? [],
+      namespaces,
+    };
+  }
 }
 
 export function runEmulated(plan: Plan, opts: EmulatedOptions = {}): Outcome {
-  const sandbox = new Sandbox(createKernel(opts), { caps: opts.caps });
-  const run = new PlanRun(sandbox.process);
-  const results: OpResult[] = [];
-  for (const [i, op] of plan.ops.entries()) {
-    if (run.stoppedAt !== null) {
-      results.push(stoppedResult(run.stoppedAt));
-      continue;
-    }
-    try {
-      results.push(run.apply(op, i));
-    } catch (e) {
-      if (!(e instanceof SysError)) throw e;
-      results.push({ ok: false, errno: e.code });
-    }
-  }
-  const namespaces = run.namespaces();
-  return {
-    backend: 'emulated',
-    results,
-    mountinfo: namespaces[sandbox.process.ns.index] ?? [],
-    namespaces,
-  };
+  const session = new EmulatedSession(opts);
+  for (const op of plan.ops) session.apply(op);
+  return session.outcome();
 }
 
 export const emulatedBackend: Backend = {

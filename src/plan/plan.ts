@@ -15,6 +15,10 @@ export const UMOUNT_FLAG_NAMES = ['force', 'detach', 'expire', 'nofollow'] as co
 export type UmountFlagName = (typeof UMOUNT_FLAG_NAMES)[number];
 
 export const RENAME_FLAG_NAMES = ['noreplace', 'exchange'] as const;
+
+/** `mknod`'s node types (S_IFCHR, S_IFBLK, S_IFIFO, S_IFREG, S_IFSOCK). */
+export const MKNOD_TYPE_NAMES = ['char', 'block', 'fifo', 'file', 'socket'] as const;
+export type MknodTypeName = (typeof MKNOD_TYPE_NAMES)[number];
 export type RenameFlagName = (typeof RENAME_FLAG_NAMES)[number];
 
 /** Capability names for `setcred`: capabilities(7) in lower case without `CAP_`. */
@@ -32,14 +36,16 @@ export type PlanOp =
   | { op: 'chmod'; path: string; mode: number }
   | { op: 'chown'; path: string; uid: number; gid: number }
   | { op: 'truncate'; path: string; length: number }
-  | { op: 'mount'; source: string; target: string; fstype: string; flags: MountFlagName[]; data?: string }
+  | { op: 'mount'; source: string; target: string; fstype: string; flags: MountFlagName[]; data?: string; fsconfig?: boolean }
   | { op: 'umount'; target: string; flags?: UmountFlagName[] }
   | { op: 'unshare' }
   | { op: 'setns'; ns: number }
   | { op: 'stat'; path: string; nofollow?: boolean }
   | { op: 'read'; path: string }
   | { op: 'readdir'; path: string }
-  | { op: 'setcred'; uid: number; gid: number; groups?: number[]; caps?: CapFlagName[] };
+  | { op: 'setcred'; uid: number; gid: number; groups?: number[]; caps?: CapFlagName[] }
+  | { op: 'mknod'; path: string; type: MknodTypeName; mode?: number; major?: number; minor?: number }
+  | { op: 'pivot_root'; new_root: string; put_old: string };
 
 export type OpName = PlanOp['op'];
 
@@ -59,7 +65,7 @@ export class PlanError extends Error {
   }
 }
 
-type FieldKind = 'path' | 'string' | 'mode' | 'id' | 'ids' | 'length' | 'bool' | 'index' | 'mountFlags' | 'umountFlags' | 'renameFlags' | 'caps';
+type FieldKind = 'path' | 'string' | 'mode' | 'id' | 'ids' | 'length' | 'bool' | 'index' | 'mountFlags' | 'umountFlags' | 'renameFlags' | 'caps' | 'nodeType' | 'devnum';
 interface FieldSpec {
   kind: FieldKind;
   optional?: boolean;
@@ -79,7 +85,7 @@ export const OP_FIELDS: Record<OpName, Record<string, FieldSpec>> = {
   chmod: { path: f('path'), mode: f('mode') },
   chown: { path: f('path'), uid: f('id'), gid: f('id') },
   truncate: { path: f('path'), length: f('length') },
-  mount: { source: f('string'), target: f('path'), fstype: f('string'), flags: f('mountFlags'), data: f('string', true) },
+  mount: { source: f('string'), target: f('path'), fstype: f('string'), flags: f('mountFlags'), data: f('string', true), fsconfig: f('bool', true) },
   umount: { target: f('path'), flags: f('umountFlags', true) },
   unshare: {},
   setns: { ns: f('index') },
@@ -87,6 +93,10 @@ export const OP_FIELDS: Record<OpName, Record<string, FieldSpec>> = {
   read: { path: f('path') },
   readdir: { path: f('path') },
   setcred: { uid: f('id'), gid: f('id'), groups: f('ids', true), caps: f('caps', true) },
+  // Extensions (docs/plan-format-extensions.md): device nodes for a container's /dev, and the
+  // pivot into its root.
+  mknod: { path: f('path'), type: f('nodeType'), mode: f('mode', true), major: f('devnum', true), minor: f('devnum', true) },
+  pivot_root: { new_root: f('path'), put_old: f('path') },
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -140,6 +150,13 @@ function checkField(where: string, v: unknown, kind: FieldKind): void {
       return checkFlags(where, v, RENAME_FLAG_NAMES);
     case 'caps':
       return checkFlags(where, v, CAP_NAMES);
+    case 'nodeType':
+      if (typeof v !== 'string' || !(MKNOD_TYPE_NAMES as readonly string[]).includes(v)) throw new PlanError(where, `expected one of ${MKNOD_TYPE_NAMES.join(', ')}`);
+      return;
+    case 'devnum':
+      // new_encode_dev(): a 12-bit major, a 20-bit minor.
+      if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xfffff) throw new PlanError(where, 'expected a device number between 0 and 1048575');
+      return;
   }
 }
 

@@ -8,6 +8,7 @@
  * as `SysError` from the line that decides it.
  */
 import type { Credentials } from './creds.js';
+import type { Dentry } from './dentry.js';
 import type { Timespec } from './time.js';
 
 export const S_IFMT = 0o170000;
@@ -103,6 +104,11 @@ export interface Inode {
   readonly btime: Timespec;
 
   setattr(change: AttrChange): void;
+  /**
+   * The filesystem's part of open(2) (f_op->open), after the VFS's checks and before O_TRUNC
+   * truncates; `flags` are open(2)'s. A stacking filesystem copies a lower file up here.
+   */
+  open?(flags: number): void;
 
   // Directories.
   lookup(name: string): Inode | undefined;
@@ -114,8 +120,12 @@ export interface Inode {
   unlink(name: string, victim: Inode): void;
   /** Removes an empty directory; ENOTEMPTY otherwise. */
   rmdir(name: string, victim: Inode): void;
-  /** renameat2(2) within this filesystem; `flags` are RENAME_* bits. Replaces or exchanges. */
-  rename(oldName: string, newDir: Inode, newName: string, flags: number): void;
+  /**
+   * renameat2(2) within this filesystem; `flags` are RENAME_* bits. Replaces or exchanges; with
+   * RENAME_WHITEOUT (a filesystem without whiteouts refuses it: EINVAL) leaves at the old name a
+   * whiteout — the character device 0/0 — with the mode and owner in `whiteout`.
+   */
+  rename(oldName: string, newDir: Inode, newName: string, flags: number, whiteout?: { mode: number; uid: number; gid: number }): void;
   readdir(): DirEntry[];
 
   // Regular files.
@@ -166,6 +176,34 @@ export interface FsContext {
   anonDev(): number;
   /** Pages of RAM the emulated machine has (tmpfs sizes default to half of it). */
   readonly totalRamPages: number;
+  /**
+   * kern_path(LOOKUP_FOLLOW) of a path named in the mount's options (overlayfs's lowerdir,
+   * upperdir, workdir), walked as the mounting task; the walk's errno (ENOENT, ENOTDIR, EACCES,
+   * ELOOP) as it comes. Absent for mounts no task asked for.
+   */
+  resolveDir?(path: string): MountDir;
+  /** Whether a superblock still has a mount (its instance lives until its last mount goes). */
+  isMounted?(sb: SuperBlock): boolean;
+  /**
+   * fsconfig(2)'s parameters, in order, when the mount comes through the new mount API (then
+   * `data` is empty): no page limit, a value may hold a comma. A type that knows no better joins
+   * them with commas.
+   */
+  readonly params?: readonly { key: string; value: string | null }[];
+}
+
+/**
+ * A directory named in mount options, with what a filesystem may know of the mount it was found
+ * on (DESIGN.md decision 3: a filesystem never holds a mount).
+ */
+export interface MountDir {
+  readonly dentry: Dentry;
+  /** __mnt_is_readonly(): the mount or its superblock is read-only. */
+  readonly readonly: boolean;
+  /** The mount is unbindable, which clone_private_mount() refuses. */
+  readonly unbindable: boolean;
+  /** The same object for two paths found on the same mount, and only then. */
+  readonly mount: object;
 }
 
 /** A filesystem type in the registry (`/proc/filesystems`). */

@@ -1,8 +1,9 @@
 /**
  * Kernel: the machine-wide state one emulated kernel holds — the filesystem-type registry, the
  * id allocators (mount ids, peer-group ids, anonymous device minors), the clock, the mount
- * namespaces — and the mount-object primitives that need them: making, cloning, copying and
- * releasing mounts. Many `Process`es share one `Kernel`.
+ * namespaces, each superblock's mounts — and the mount-object primitives that need them: making,
+ * cloning (clone_mnt), copying (copy_tree) and releasing mounts. Many `Process`es share one
+ * `Kernel`.
  */
 import type { Credentials } from './creds.js';
 import { Dentry } from './dentry.js';
@@ -10,8 +11,8 @@ import { errno } from './errno.js';
 import { IdAllocator } from './ids.js';
 import { makedev, type FileSystemType, type FsContext, type SuperBlock } from './inode.js';
 import { Mount } from './mount.js';
-import { MountNamespace } from './mount-namespace.js';
-import { Propagation } from './propagation.js';
+import { attachMnt, MountNamespace } from './mount-namespace.js';
+import { CL_COPY_UNBINDABLE, Propagation } from './propagation.js';
 import { SteppingClock, type Clock } from './time.js';
 
 export interface KernelOptions {
@@ -34,12 +35,14 @@ export class Kernel {
   private mountSeq = 0;
   /** The superblock root dentry of each superblock, shared by all its mounts. */
   private readonly sbRoots = new WeakMap<SuperBlock, Dentry>();
+  /** s_mounts of each superblock, so that a remount read-only looks at its own mounts only. */
+  private readonly sbMounts = new WeakMap<SuperBlock, Set<Mount>>();
 
   constructor(opts: KernelOptions = {}) {
     this.clock = opts.clock ?? new SteppingClock();
     this.totalRamPages = opts.totalRamPages ?? (24 * 1024 * 1024 * 1024) / 4096;
     this.mountMax = opts.mountMax ?? 100_000;
-    this.propagation = new Propagation(new IdAllocator(1));
+    this.propagation = new Propagation(this, new IdAllocator(1));
   }
 
   /** register_filesystem(). */
@@ -75,42 +78,56 @@ export class Kernel {
     return this.mountOf(sb, this.sbRoot(sb), source, mntFlags);
   }
 
-  /** A new mount object of an existing superblock. */
+  /** A new mount object of an existing superblock (alloc_vfsmnt + setup_mnt). */
   mountOf(sb: SuperBlock, root: Dentry, devname: string, flags: number): Mount {
-    return new Mount(this.mountIds.alloc(), this.mountSeq++, sb, root, devname, flags);
+    const m = new Mount(this.mountIds.alloc(), this.mountSeq++, sb, root, devname, flags);
+    let all = this.sbMounts.get(sb);
+    if (!all) this.sbMounts.set(sb, (all = new Set()));
+    all.add(m);
+    return m;
   }
 
-  /** clone_mnt(): a new mount of `old`'s superblock rooted at `root`, with `old`'s flags. */
-  cloneMount(old: Mount, root: Dentry, sharing: 'same' | 'slave' | 'private'): Mount {
+  /** sb->s_mounts: every mount of `sb` not released yet, in a namespace or not. */
+  mountsOf(sb: SuperBlock): ReadonlySet<Mount> {
+    return this.sbMounts.get(sb) ?? new Set();
+  }
+
+  /**
+   * clone_mnt(): a new mount of `old`'s superblock rooted at `root`, with `old`'s flags; `flag`
+   * (CL_*) decides its sharing (see Propagation.cloneSharing).
+   */
+  cloneMount(old: Mount, root: Dentry, flag: number): Mount {
     const m = this.mountOf(old.sb, root, old.devname, old.flags);
-    this.propagation.inherit(m, old, sharing);
+    this.propagation.cloneSharing(m, old, flag);
     return m;
   }
 
   /**
    * copy_tree(): clones `src` at `root` and every mount below it whose mount point is under
-   * `root`, keeping the shape. Unbindable mounts (and what is under them) are left out unless
-   * `copyUnbindable` (unshare copies them).
+   * `root`, keeping the shape, in next_mnt() order. Unbindable mounts (and what is under them)
+   * are left out unless CL_COPY_UNBINDABLE (unshare copies them); an unbindable `src` is EINVAL.
+   * The copy is in no namespace.
    */
-  copyTree(src: Mount, root: Dentry, copyUnbindable: boolean, sharing: 'same' | 'slave' | 'private' = 'same'): Mount {
-    const top = this.cloneMount(src, root, sharing);
-    const copies = new Map<Mount, Mount>([[src, top]]);
-    const walk = (parent: Mount): void => {
-      for (const child of parent.children) {
-        if (parent === src && !child.mountpoint!.isSubdirOf(root)) continue;
-        if (child.unbindable && !copyUnbindable) continue;
-        const c = this.cloneMount(child, child.root, sharing);
-        const p = copies.get(parent)!;
-        c.parent = p;
-        c.mountpoint = child.mountpoint;
-        p.children.push(c);
-        p.childAt.set(child.mountpoint!, c);
-        child.mountpoint!.mountCount++;
-        copies.set(child, c);
-        walk(child);
+  copyTree(src: Mount, root: Dentry, flag: number): Mount {
+    if (!(flag & CL_COPY_UNBINDABLE) && src.unbindable) throw errno('EINVAL');
+    const top = this.cloneMount(src, root, flag);
+    const stack: [Mount, Mount][] = [];
+    const pushChildren = (from: Mount, to: Mount, filter: boolean): void => {
+      const kids = [...from.children];
+      for (let i = kids.length - 1; i >= 0; i--) {
+        const child = kids[i]!;
+        if (filter && !child.mountpoint!.isSubdirOf(root)) continue;
+        stack.push([child, to]);
       }
     };
-    walk(src);
+    pushChildren(src, top, true);
+    while (stack.length) {
+      const [child, dstParent] = stack.pop()!;
+      if (child.unbindable && !(flag & CL_COPY_UNBINDABLE)) continue;
+      const c = this.cloneMount(child, child.root, flag);
+      attachMnt(c, dstParent, child.mountpoint!);
+      pushChildren(child, c, false);
+    }
     return top;
   }
 
@@ -129,5 +146,6 @@ export class Kernel {
     if (m.ns || m.refs > 0 || m.released) return;
     m.released = true;
     this.mountIds.free(m.id);
+    this.sbMounts.get(m.sb)?.delete(m);
   }
 }

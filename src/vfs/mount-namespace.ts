@@ -1,18 +1,25 @@
 /**
- * MountNamespace: one tree of mounts (struct mnt_namespace), the attach/detach primitives on it,
- * and copying a tree (copy_tree) for bind --rec and unshare(CLONE_NEWNS).
+ * MountNamespace: one tree of mounts (struct mnt_namespace), and the primitives that hang mounts
+ * on the tree and take them off it (mnt_set_mountpoint, make_visible, attach_mnt, umount_mnt,
+ * mnt_change_mountpoint, commit_tree). What the syscalls do with them lives in mount-syscalls.ts;
+ * copying trees in kernel.ts; propagation in propagation.ts.
  *
  * Invariants: every mount reachable from `root` through `children` has `ns === this` and is in
  * `mounts`; `mounts` holds them in creation order (the order /proc/self/mountinfo lists them in
- * since Linux 6.8, which keeps a namespace's mounts sorted by their unique id).
+ * since Linux 6.8, which keeps a namespace's mounts sorted by their unique id). `mounts.size` is
+ * nr_mounts; `pending` is pending_mounts, the copies count_mounts() has admitted and commit_tree()
+ * has not added yet. A mount umount_tree() is taking out leaves `mounts` at once (move_from_ns)
+ * and keeps `ns` until the end of the umount, as the kernel keeps mnt_ns.
  */
 import type { Dentry } from './dentry.js';
 import type { Kernel } from './kernel.js';
-import { Mount } from './mount.js';
+import { subtree, type Mount } from './mount.js';
 
 export class MountNamespace {
   readonly mounts = new Set<Mount>();
   root!: Mount;
+  /** pending_mounts. */
+  pending = 0;
 
   constructor(
     readonly kernel: Kernel,
@@ -23,42 +30,19 @@ export class MountNamespace {
   /** Adds a parentless mount as this namespace's root. */
   setRoot(m: Mount): void {
     this.root = m;
+    this.add(m);
+  }
+
+  /** mnt_add_to_ns(). */
+  add(m: Mount): void {
     m.ns = this;
     this.mounts.add(m);
   }
 
-  /** attach_mnt(): hangs `m` (and its subtree) on `parent` at `mp`. */
+  /** attach_mnt() of a whole tree at once, then every mount of it joins this namespace. */
   attach(m: Mount, parent: Mount, mp: Dentry): void {
-    m.parent = parent;
-    m.mountpoint = mp;
-    parent.children.push(m);
-    parent.childAt.set(mp, m);
-    mp.mountCount++;
-    for (const x of subtree(m)) {
-      x.ns = this;
-      this.mounts.add(x);
-    }
-  }
-
-  /** Takes `m` off its parent; its subtree stays attached to it (umount_mnt / move). */
-  unhang(m: Mount): void {
-    const parent = m.parent;
-    const mp = m.mountpoint;
-    if (!parent || !mp) return;
-    const i = parent.children.indexOf(m);
-    if (i >= 0) parent.children.splice(i, 1);
-    if (parent.childAt.get(mp) === m) parent.childAt.delete(mp);
-    mp.mountCount--;
-    m.parent = null;
-    m.mountpoint = null;
-  }
-
-  /** Removes `m` and its subtree from the namespace (after `unhang`). */
-  forget(m: Mount): void {
-    for (const x of subtree(m)) {
-      this.mounts.delete(x);
-      x.ns = null;
-    }
+    attachMnt(m, parent, mp);
+    for (const x of subtree(m)) this.add(x);
   }
 
   /** The mounts in mountinfo order. */
@@ -67,14 +51,85 @@ export class MountNamespace {
   }
 }
 
-/** `m` and every mount below it, in the preorder copy_tree() and umount_tree() walk. */
-export function subtree(m: Mount): Mount[] {
-  const out: Mount[] = [];
-  const stack = [m];
-  while (stack.length) {
-    const x = stack.pop()!;
-    out.push(x);
-    for (let i = x.children.length - 1; i >= 0; i--) stack.push(x.children[i]!);
+/**
+ * struct mountpoint's m_list: the mounts hung on each dentry, in any namespace, in the order they
+ * were hung there (the kernel adds at the head, so it walks them newest first).
+ */
+const hungOn = new WeakMap<Dentry, Set<Mount>>();
+
+/** The mounts whose mount point is `d`, in any namespace, the last hung there first. */
+export function mountsOn(d: Dentry): Mount[] {
+  const all = hungOn.get(d);
+  return all ? [...all].reverse() : [];
+}
+
+/** is_local_mountpoint(): something is mounted on `d` in `ns`; costs the mounts on `d` only. */
+export function isLocalMountpoint(ns: MountNamespace, d: Dentry): boolean {
+  if (d.mountCount === 0) return false;
+  for (const m of hungOn.get(d) ?? []) if (m.ns === ns) return true;
+  return false;
+}
+
+/** mnt_set_mountpoint(): `child` will hang at `mp` on `parent`, not yet visible to lookups. */
+export function setMountpoint(parent: Mount, mp: Dentry, child: Mount): void {
+  child.parent = parent;
+  child.mountpoint = mp;
+  mp.mountCount++;
+  let all = hungOn.get(mp);
+  if (!all) hungOn.set(mp, (all = new Set()));
+  all.add(child);
+}
+
+/** make_visible(): in the parent's mnt_mounts (at the tail) and the mount hash. */
+export function makeVisible(m: Mount): void {
+  const parent = m.parent!;
+  if (m.mountpoint === parent.root) parent.overmount = m;
+  parent.childAt.set(m.mountpoint!, m);
+  parent.children.add(m);
+}
+
+/** attach_mnt(). */
+export function attachMnt(m: Mount, parent: Mount, mp: Dentry): void {
+  setMountpoint(parent, mp, m);
+  makeVisible(m);
+}
+
+/**
+ * __umount_mnt(): takes `m` off its parent (its own subtree stays attached to it). The hash entry
+ * goes only if it is still `m`'s: a mount slid into the same place (reparent, or a copy propagated
+ * under an existing child) may hold it by now.
+ */
+export function umountMnt(m: Mount): void {
+  const parent = m.parent;
+  const mp = m.mountpoint;
+  if (!parent || !mp) return;
+  if (parent.overmount === m) parent.overmount = null;
+  parent.children.delete(m);
+  if (parent.childAt.get(mp) === m) parent.childAt.delete(mp);
+  mp.mountCount--;
+  hungOn.get(mp)?.delete(m);
+  m.parent = null;
+  m.mountpoint = null;
+}
+
+/** mnt_change_mountpoint(): moves `m` (with its subtree) to `mp` on `parent`. */
+export function changeMountpoint(parent: Mount, mp: Dentry, m: Mount): void {
+  umountMnt(m);
+  attachMnt(m, parent, mp);
+}
+
+/** commit_tree(): a tree not in a namespace yet joins its parent's, then becomes visible. */
+export function commitTree(m: Mount): void {
+  const ns = m.parent!.ns!;
+  if (!m.ns) {
+    for (const x of subtree(m)) ns.add(x);
+    ns.pending = 0;
   }
-  return out;
+  makeVisible(m);
+}
+
+/** topmost_overmount(): the top of the stack of mounts on `m`'s root. */
+export function topmostOvermount(m: Mount): Mount {
+  while (m.overmount) m = m.overmount;
+  return m;
 }

@@ -26,6 +26,16 @@ const SB_FLAG_WORDS: Record<string, [set: number, clear: number]> = {
 };
 
 /**
+ * vfs_parse_sb_flag(): applies `key` to `sbFlags` when it is one of the superblock-flag words
+ * the VFS takes before the filesystem sees its parameters; null when it is not one.
+ */
+export function applySbFlagWord(key: string, sbFlags: number): number | null {
+  // Own keys only: `constructor` or `toString` is a parameter name, not a flag word.
+  const word = Object.hasOwn(SB_FLAG_WORDS, key) ? SB_FLAG_WORDS[key] : undefined;
+  return word ? (sbFlags | word[0]) & ~word[1] : null;
+}
+
+/**
  * Splits a data string, applying superblock-flag words to `sbFlags`.
  *
  * @example
@@ -40,9 +50,9 @@ export function parseMountData(data: string, sbFlags: number): { sbFlags: number
     const eq = item.indexOf('=');
     const key = eq < 0 ? item : item.slice(0, eq);
     const value = eq < 0 ? undefined : item.slice(eq + 1);
-    const word = value === undefined ? SB_FLAG_WORDS[key] : undefined;
-    if (word) {
-      sbFlags = (sbFlags | word[0]) & ~word[1];
+    const flagged = value === undefined ? applySbFlagWord(key, sbFlags) : null;
+    if (flagged !== null) {
+      sbFlags = flagged;
       continue;
     }
     params.push({ key, value });

@@ -5,10 +5,15 @@
  *
  * The dispatch order of path_mount decides which operation a flag combination means:
  * remount+bind, then remount, bind, propagation change, move, and otherwise a new mount.
+ *
+ * Every tree that gets attached — a new mount, a bind, an rbind, a moved tree — goes through
+ * attach_recursive_mnt(), which has it propagated to the receivers of its new parent; every
+ * umount goes through umount_tree(), which takes the receivers' copies out with it. The
+ * propagation rules themselves are in propagation.ts.
  */
 import { Cap } from './creds.js';
 import { errno } from './errno.js';
-import { isDir, isLnk, major, minor, SB_DIRSYNC, SB_LAZYTIME, SB_MANDLOCK, SB_RDONLY, SB_SILENT, SB_SYNCHRONOUS } from './inode.js';
+import { isDir, isLnk, major, minor, SB_DIRSYNC, SB_LAZYTIME, SB_MANDLOCK, SB_RDONLY, SB_SILENT, SB_SYNCHRONOUS, type SuperBlock } from './inode.js';
 import {
   MNT_ATIME_MASK,
   MNT_NOATIME,
@@ -20,12 +25,16 @@ import {
   MNT_READONLY,
   MNT_RELATIME,
   MNT_USER_SETTABLE_MASK,
+  subtree,
   type Mount,
   type Path,
 } from './mount.js';
-import { subtree, type MountNamespace } from './mount-namespace.js';
+import type { Dentry } from './dentry.js';
+import type { Kernel } from './kernel.js';
+import { changeMountpoint, commitTree, mountsOn, setMountpoint, topmostOvermount, umountMnt, type MountNamespace } from './mount-namespace.js';
 import type { Process } from './process.js';
-import { dominatingId, type PropagationType } from './propagation.js';
+import { taskFsContext } from './mount-dir.js';
+import { CL_COPY_UNBINDABLE, CL_EXPIRE, dominatingId, type PropagationType } from './propagation.js';
 import { followMounts, pathFrom } from './resolve.js';
 
 export const MS_RDONLY = 1;
@@ -141,6 +150,15 @@ function reconfigureMount(p: Process, path: Path, mntFlags: number): void {
   setMountAttributes(m, mntFlags);
 }
 
+/**
+ * sb_prepare_remount_readonly(): EBUSY while the superblock has an inode that is unlinked but
+ * still in use (s_remove_count) — the emulator sees those that a mount has as its root, a bind of
+ * a removed file or directory — or a mount of it has a file open for writing.
+ */
+function prepareRemountReadonly(kernel: Kernel, sb: SuperBlock): void {
+  for (const x of kernel.mountsOf(sb)) if (x.root.inode.nlink === 0 || x.writers > 0) throw errno('EBUSY');
+}
+
 /** do_remount(): the superblock's options and flags, then this mount's flags. */
 function remount(p: Process, path: Path, sbFlags: number, mntFlags: number, data: string): void {
   const m = path.mnt;
@@ -148,24 +166,70 @@ function remount(p: Process, path: Path, sbFlags: number, mntFlags: number, data
   const sb = m.sb;
   const newSbFlags = (sb.flags & ~MS_RMT_MASK) | (sbFlags & MS_RMT_MASK);
   if (newSbFlags & SB_RDONLY && !(sb.flags & SB_RDONLY)) {
-    // sb_prepare_remount_readonly(): no mount of the superblock may have a writer.
-    for (const ns of p.kernel.namespaces) for (const x of ns.mounts) if (x.sb === sb && x.writers > 0) throw errno('EBUSY');
+    prepareRemountReadonly(p.kernel, sb);
   }
   sb.reconfigure(data, newSbFlags);
   setMountAttributes(m, mntFlags);
 }
 
-/** graft_tree() + attach_recursive_mnt() for a new or cloned tree. */
-function graft(p: Process, tree: Mount, at: Path): void {
+/** graft_tree(): a new or cloned tree goes on `at`; a directory only on a directory (ENOTDIR). */
+function graftTree(p: Process, tree: Mount, at: Path): void {
   if (isDir(at.dentry.inode.mode) !== isDir(tree.root.inode.mode)) throw errno('ENOTDIR');
-  const count = subtree(tree).length;
-  if (p.ns.mounts.size + count > p.kernel.mountMax) throw errno('ENOSPC');
-  if (at.mnt.peers) {
-    // Mounted under a shared parent, the new mounts become shared too (set_mnt_shared).
-    // Propagating copies to the parent's peers and slaves is not modelled yet.
-    for (const m of subtree(tree)) p.kernel.propagation.makeShared(m);
+  attachRecursive(p.kernel, tree, at.mnt, at.dentry, false);
+}
+
+/**
+ * attach_recursive_mnt(): hangs `source` (a new tree, or with `moving` one taken from elsewhere in
+ * the namespace) at `mp` on `dest`. Under a shared `dest` every mount of the tree becomes shared
+ * and a copy goes to each receiver of `dest` (propagate_mnt). ENOSPC when the tree (not counted
+ * when moving) or a copy would take a namespace past fs.mount-max; then nothing is attached.
+ *
+ * A copy hung where a receiver already has a mount goes beneath it: the mount that was there
+ * moves on top of the copy's topmost overmount. That spot is made a mount point first, whether
+ * needed or not (get_mountpoint()): ENOENT when its dentry was removed, as it is for a bind or a
+ * move of a mount whose root (or the root of what is stacked on it) is gone.
+ */
+function attachRecursive(kernel: Kernel, source: Mount, dest: Mount, mp: Dentry, moving: boolean): void {
+  const prop = kernel.propagation;
+  const ns = dest.ns!;
+  const top = topmostOvermount(source);
+  // d_set_mounted(): the dentry and every directory above it must still be there.
+  for (let d: Dentry | null = top.root; d; d = d.parent) if (d.unlinked) throw errno('ENOENT');
+  const tree = subtree(source);
+  const copies: Mount[] = [];
+  if (!moving) {
+    try {
+      prop.countMounts(ns, source);
+    } catch (e) {
+      ns.pending = 0;
+      throw e;
+    }
   }
-  p.ns.attach(tree, at.mnt, at.dentry);
+  if (dest.shared) {
+    prop.inventGroupIds(tree);
+    try {
+      prop.propagateMnt(dest, mp, source, copies);
+    } catch (e) {
+      for (let i = copies.length - 1; i >= 0; i--) {
+        const c = copies[i]!;
+        c.parent!.ns!.pending = 0;
+        umountTree(kernel, c, false);
+      }
+      prop.cleanupGroupIds(tree);
+      ns.pending = 0;
+      throw e;
+    }
+    for (const m of tree) prop.setShared(m);
+  }
+  if (moving) umountMnt(source);
+  setMountpoint(dest, mp, source);
+  // The original first, then the copies, the last made first (the kernel's tree_list order).
+  for (let i = copies.length; i >= 0; i--) {
+    const child = i === copies.length ? source : copies[i]!;
+    const under = child.parent!.childAt.get(child.mountpoint!);
+    commitTree(child);
+    if (under) changeMountpoint(topmostOvermount(child), top.root, under);
+  }
 }
 
 /**
@@ -183,14 +247,16 @@ function newMount(p: Process, path: Path, fstype: string | null, sbFlags: number
   // A NULL type is EINVAL; an empty string is a type name no filesystem has (ENODEV).
   if (fstype === null) throw errno('EINVAL');
   if (!p.kernel.filesystems.has(fstype)) throw errno('ENODEV');
-  const m = p.kernel.newMount(p.creds, fstype, source ?? 'none', sbFlags, data, mntFlags);
+  // vfs_kern_mount() with the task's context (mount-dir.ts): overlayfs resolves its layers as `p`.
+  const sb = p.kernel.filesystems.get(fstype)!.mount(taskFsContext(p), source ?? 'none', sbFlags, data);
+  const m = p.kernel.mountOf(sb, p.kernel.sbRoot(sb), source ?? 'none', mntFlags);
   try {
     const at = lockMount(path);
     // do_add_mount()
     if (!checkMnt(p, at.mnt)) throw errno('EINVAL');
     if (at.mnt.sb === m.sb && pathMounted(at)) throw errno('EBUSY');
     if (isLnk(m.root.inode.mode)) throw errno('EINVAL');
-    graft(p, m, at);
+    graftTree(p, m, at);
   } catch (e) {
     p.kernel.maybeRelease(m);
     throw e;
@@ -206,15 +272,11 @@ function loopback(p: Process, path: Path, source: string | null, recurse: boolea
   // __do_loopback()
   if (old.mnt.unbindable) throw errno('EINVAL');
   if (!checkMnt(p, old.mnt)) throw errno('EINVAL');
-  const tree = recurse ? p.kernel.copyTree(old.mnt, old.dentry, false) : p.kernel.cloneMount(old.mnt, old.dentry, 'same');
+  const tree = recurse ? p.kernel.copyTree(old.mnt, old.dentry, 0) : p.kernel.cloneMount(old.mnt, old.dentry, 0);
   try {
-    graft(p, tree, at);
+    graftTree(p, tree, at);
   } catch (e) {
-    for (const m of subtree(tree)) {
-      if (m.mountpoint) m.mountpoint.mountCount--;
-      p.kernel.propagation.forget(m);
-      p.kernel.maybeRelease(m);
-    }
+    umountTree(p.kernel, tree, false);
     throw e;
   }
 }
@@ -243,6 +305,7 @@ function changeType(p: Process, path: Path, flags: number): void {
   if (!type) throw errno('EINVAL');
   if (!checkMnt(p, path.mnt)) throw errno('EINVAL');
   const targets = flags & MS_REC ? subtree(path.mnt) : [path.mnt];
+  if (type === 'shared') p.kernel.propagation.inventGroupIds(targets);
   for (const m of targets) p.kernel.propagation.change(m, type);
 }
 
@@ -260,14 +323,13 @@ function moveMount(p: Process, path: Path, source: string | null): void {
   const parent = old.parent;
   // The source must be in our namespace, detachable from its parent, which is not shared.
   if (!checkMnt(p, old) || !parent) throw errno('EINVAL');
-  if (parent.peers) throw errno('EINVAL');
+  if (parent.shared) throw errno('EINVAL');
   if (!checkMnt(p, at.mnt)) throw errno('EINVAL');
   if (isDir(at.dentry.inode.mode) !== isDir(oldPath.dentry.inode.mode)) throw errno('EINVAL');
-  if (at.mnt.peers && subtree(old).some((m) => m.unbindable)) throw errno('EINVAL');
-  for (let x: Mount | null = at.mnt; x && x.parent; x = x.parent) if (x === old) throw errno('ELOOP');
-  p.ns.unhang(old);
-  if (at.mnt.peers) for (const m of subtree(old)) p.kernel.propagation.makeShared(m);
-  p.ns.attach(old, at.mnt, at.dentry);
+  // Unbindable mounts must not be copied to the receivers of a shared destination.
+  if (at.mnt.shared && subtree(old).some((m) => m.unbindable)) throw errno('EINVAL');
+  for (let x: Mount | null = at.mnt; x; x = x.parent) if (x === old) throw errno('ELOOP');
+  attachRecursive(p.kernel, old, at.mnt, at.dentry, true);
 }
 
 /** path_umount() and do_umount(). */
@@ -284,7 +346,7 @@ export function umount(p: Process, target: string, flags: number): void {
   const isRoot = m === p.root.mnt;
   if (flags & MNT_EXPIRE) {
     if (isRoot || flags & (MNT_FORCE | MNT_DETACH)) throw errno('EINVAL');
-    if (m.children.length > 0 || m.refs > 0) throw errno('EBUSY');
+    if (m.children.size > 0 || m.refs > 0) throw errno('EBUSY');
     if (!m.expiryMark) {
       m.expiryMark = true;
       throw errno('EAGAIN');
@@ -293,28 +355,58 @@ export function umount(p: Process, target: string, flags: number): void {
   if (isRoot && !(flags & MNT_DETACH)) {
     // do_umount_root(): "unmounting" the task's root remounts its superblock read-only.
     if (!(m.sb.flags & SB_RDONLY)) {
-      for (const ns of p.kernel.namespaces) for (const x of ns.mounts) if (x.sb === m.sb && x.writers > 0) throw errno('EBUSY');
+      prepareRemountReadonly(p.kernel, m.sb);
       m.sb.reconfigure('', m.sb.flags | SB_RDONLY);
     }
     return;
   }
-  if (!(flags & MNT_DETACH) && (m.children.length > 0 || m.refs > 0)) throw errno('EBUSY');
-  umountTree(p, m);
+  // propagate_mount_busy(): the mount or a copy the umount would take out elsewhere is in use.
+  if (!(flags & MNT_DETACH) && p.kernel.propagation.propagateMountBusy(m)) throw errno('EBUSY');
+  umountTree(p.kernel, m, true);
 }
 
 /**
- * umount_tree(): the mount and everything below it leave the namespace. disconnect_mount() also
- * takes each mount off its parent, MNT_DETACH included: a lazily unmounted tree that something
- * still pins is reachable only mount by mount, with empty mount points beneath.
+ * umount_tree(): the mount and everything below it leave the namespace — with `propagate`, so do
+ * the copies in the receivers of its parent that can go (propagate_umount) — and become private.
+ * disconnect_mount() also takes each mount off its parent, MNT_DETACH included: a lazily
+ * unmounted tree that something still pins is reachable only mount by mount, with empty mount
+ * points beneath. Also the undoing of a tree that failed to attach (not in a namespace).
+ * `connected` is UMOUNT_CONNECTED (see detachMounts).
  */
-function umountTree(p: Process, m: Mount): void {
-  const ns = m.ns!;
-  const all = subtree(m);
-  ns.forget(m);
-  for (let i = all.length - 1; i >= 0; i--) ns.unhang(all[i]!);
-  for (const x of all) {
-    p.kernel.propagation.forget(x);
-    p.kernel.maybeRelease(x);
+function umountTree(kernel: Kernel, m: Mount, propagate: boolean, connected = false): void {
+  const set = subtree(m);
+  for (const x of set) {
+    x.umounting = true;
+    x.ns?.mounts.delete(x);
+  }
+  // Hidden from their parents' children; the mount hash still finds them.
+  for (const x of set) x.parent?.children.delete(x);
+  if (propagate) kernel.propagation.propagateUmount(set);
+  kernel.propagation.bulkMakePrivate(set);
+  for (const x of set) {
+    x.ns = null;
+    // disconnect_mount(): UMOUNT_CONNECTED keeps what hangs on a mount going too where it is.
+    if (!connected || !x.parent?.umounting) umountMnt(x);
+    else x.parent.children.add(x);
+  }
+  for (const x of set) kernel.maybeRelease(x);
+}
+
+/**
+ * __detach_mounts(): `d` is gone (unlink, rmdir, or a rename over it), so every mount on it — in
+ * another namespace, since the caller's own mount points are EBUSY to remove — is unmounted
+ * lazily, without propagation, its subtree kept together (UMOUNT_CONNECTED).
+ */
+export function detachMounts(kernel: Kernel, d: Dentry): void {
+  if (d.mountCount === 0) return;
+  for (const m of mountsOn(d)) {
+    // Taken off already, below one that went before it.
+    if (m.mountpoint !== d) continue;
+    if (!m.umounting) umountTree(kernel, m, false, true);
+    else {
+      umountMnt(m);
+      kernel.maybeRelease(m);
+    }
   }
 }
 
@@ -323,16 +415,14 @@ export function unshareMountNs(p: Process): void {
   mayMount(p);
   const old = p.ns;
   const ns = p.kernel.newNamespace();
-  const copy = p.kernel.copyTree(old.root, old.root.root, true);
+  const copy = p.kernel.copyTree(old.root, old.root.root, CL_COPY_UNBINDABLE | CL_EXPIRE);
   ns.setRoot(copy);
+  // Nothing is left out, so the two trees walk in step.
   const copies = new Map<Mount, Mount>();
   const a = subtree(old.root);
   const b = subtree(copy);
   a.forEach((m, i) => copies.set(m, b[i]!));
-  for (const m of b) {
-    m.ns = ns;
-    ns.mounts.add(m);
-  }
+  for (const m of b) ns.add(m);
   const root = copies.get(p.root.mnt);
   const cwd = copies.get(p.cwd.mnt);
   if (root) p.setRoot({ mnt: root, dentry: p.root.dentry });
@@ -392,9 +482,9 @@ export function mountinfo(ns: MountNamespace, root: Path): string {
     let mroot = m.root.pathFromRoot();
     if (m.root.unlinked) mroot += '//deleted';
     let opt = '';
-    if (m.peers) opt += ` shared:${m.peers.id}`;
+    if (m.shared) opt += ` shared:${m.groupId}`;
     if (m.master) {
-      const master = m.master.peers?.id ?? 0;
+      const master = m.master.groupId;
       opt += ` master:${master}`;
       const dom = dominatingId(m, reachable);
       if (dom && dom !== master) opt += ` propagate_from:${dom}`;

@@ -1,19 +1,29 @@
 /**
  * Mount: one place in a mount tree where a superblock's subtree (from `root`) is attached, with
- * the per-mount flags (MNT_*) apart from the superblock's own options.
+ * the per-mount flags (MNT_*) apart from the superblock's own options, and the links that make
+ * it a member of the propagation graph (struct mount's mnt_share, mnt_slave_list, mnt_slave,
+ * mnt_master, mnt_group_id).
  *
  * Invariants: `parent`/`mountpoint` are both null for a namespace's root mount and for a detached
- * mount; `mountpoint` is a dentry of `parent`'s superblock; `children` lists child mounts in
- * attach order (mnt_mounts), which is the order copy_tree() walks; `childAt` maps a mount point
- * dentry to the one mount attached there on this parent (a later mount on the same spot stacks on
- * that child's root instead). `refs` counts what pins the mount besides the tree (open files, a
+ * mount (a copy that propagate_mnt() made has them set before it is committed to the tree, as
+ * mnt_set_mountpoint() does); `mountpoint` is a dentry of `parent`'s superblock; `children` lists
+ * child mounts in attach order (mnt_mounts), which is the order copy_tree() walks; `childAt`
+ * maps a mount point dentry to the one mount attached there on this parent (the mount hash: a
+ * later mount on the same spot stacks on that child's root instead, and one propagated under an
+ * existing child takes its place, the child moving on top). `overmount` is the child on this
+ * mount's own root dentry. `refs` counts what pins the mount besides the tree (open files, a
  * task's cwd or root): umount2 without MNT_DETACH is EBUSY while it is non-zero. `writers` counts
  * files open for writing (mnt_want_write held), which makes a switch to read-only EBUSY.
+ *
+ * Propagation: `groupId` is mnt_group_id (0: none); `shared` is IS_MNT_SHARED (a mount can hold a
+ * group id before it is shared, between invent_group_ids() and set_mnt_shared()); the peers of a
+ * group form a circular list through `peerNext`/`peerPrev` (a lone mount points at itself); a
+ * master's slaves form a list from `slaveFirst` through `slaveNext`/`slavePrev` (an hlist: new
+ * slaves go to its head, a clone of a slave right behind it). src/vfs/propagation.ts owns them.
  */
 import type { Dentry } from './dentry.js';
 import type { SuperBlock } from './inode.js';
 import type { MountNamespace } from './mount-namespace.js';
-import type { PeerGroup } from './propagation.js';
 
 export const MNT_NOSUID = 0x01;
 export const MNT_NODEV = 0x02;
@@ -31,17 +41,43 @@ export const MNT_USER_SETTABLE_MASK =
 export class Mount {
   parent: Mount | null = null;
   mountpoint: Dentry | null = null;
-  readonly children: Mount[] = [];
-  readonly childAt = new Map<Dentry, Mount>();
+  /** mnt_mounts: a Set keeps attach order and drops a child in O(1), however many siblings. */
+  readonly children = new Set<Mount>();
+  readonly childAt = new MountHash();
+  overmount: Mount | null = null;
   ns: MountNamespace | null = null;
   refs = 0;
   writers = 0;
-  /** Peer group when shared (IS_MNT_SHARED), else null. */
-  peers: PeerGroup | null = null;
+
+  /** mnt_group_id: the peer group's id, 0 for none. */
+  groupId = 0;
+  /** IS_MNT_SHARED (T_SHARED). */
+  shared = false;
+  /** mnt_share: the circular list of peers. */
+  peerNext: Mount = this;
+  peerPrev: Mount = this;
   /** The mount this one receives propagation from (mnt_master), when a slave. */
   master: Mount | null = null;
-  readonly slaves = new Set<Mount>();
+  /** mnt_slave_list.first. */
+  slaveFirst: Mount | null = null;
+  /** mnt_slave: this mount's place in its master's slave list. */
+  slaveNext: Mount | null = null;
+  slavePrev: Mount | null = null;
+  /**
+   * The master whose slave list holds this mount. hlist_del() unlinks through the node alone;
+   * this stands in for its pprev, since `master` may already name another mount by then
+   * (trace_transfers()).
+   */
+  slaveList: Mount | null = null;
+  /** T_UNBINDABLE. */
   unbindable = false;
+  /** T_MARKED: scratch mark of propagate_mnt(), propagate_umount() and bulk_make_private(). */
+  marked = false;
+  /** T_UMOUNT_CANDIDATE: scratch mark of propagate_umount(). */
+  candidate = false;
+  /** MNT_UMOUNT: umount_tree() has taken this mount. */
+  umounting = false;
+
   /** The mount id went back to the allocator (the mount is gone for good). */
   released = false;
   /** Set by a first umount2(MNT_EXPIRE); a second one unmounts. */
@@ -64,6 +100,40 @@ export class Mount {
   }
 }
 
+/**
+ * The mount hash of one parent: mount point dentry -> the child attached there (__lookup_mnt).
+ *
+ * A V8 Map degrades when one key is deleted and set again and again while the map is large: the
+ * deleted entries stay in that key's bucket chain until the next rehash, so each lookup walks
+ * them all. A mount and umount at the same spot of a parent with 100k children is exactly that,
+ * so a removed entry keeps its key with no value, and the map is rebuilt when such holes
+ * outnumber the live entries.
+ */
+export class MountHash {
+  private map = new Map<Dentry, Mount | null>();
+  private holes = 0;
+
+  get(d: Dentry): Mount | undefined {
+    return this.map.get(d) ?? undefined;
+  }
+
+  set(d: Dentry, m: Mount): void {
+    if (this.map.get(d) === null) this.holes--;
+    this.map.set(d, m);
+  }
+
+  delete(d: Dentry): void {
+    if (!this.map.get(d)) return;
+    this.map.set(d, null);
+    if (++this.holes > 16 && this.holes > this.map.size - this.holes) {
+      const live = new Map<Dentry, Mount | null>();
+      for (const [k, v] of this.map) if (v) live.set(k, v);
+      this.map = live;
+      this.holes = 0;
+    }
+  }
+}
+
 /** A location in the mount tree: what a path walk yields (struct path). */
 export interface Path {
   readonly mnt: Mount;
@@ -72,4 +142,21 @@ export interface Path {
 
 export function pathEqual(a: Path, b: Path): boolean {
   return a.mnt === b.mnt && a.dentry === b.dentry;
+}
+
+/**
+ * `m` and every mount below it, in the preorder of next_mnt() that copy_tree(), umount_tree() and
+ * commit_tree() walk (children in attach order). Costs the size of the subtree, nothing more.
+ */
+export function subtree(m: Mount): Mount[] {
+  const out: Mount[] = [];
+  const stack = [m];
+  while (stack.length) {
+    const x = stack.pop()!;
+    out.push(x);
+    if (x.children.size === 0) continue;
+    const kids = [...x.children];
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+  }
+  return out;
 }

@@ -35,6 +35,7 @@ import {
   isLnk,
   isReg,
   isSpecial,
+  major,
   S_IFBLK,
   S_IFCHR,
   S_IFDIR,
@@ -51,7 +52,7 @@ import {
 } from './inode.js';
 import type { Kernel } from './kernel.js';
 import { MNT_NODEV, MNT_NOEXEC, type Mount, type Path } from './mount.js';
-import type { MountNamespace } from './mount-namespace.js';
+import { isLocalMountpoint, type MountNamespace } from './mount-namespace.js';
 import * as credSys from './cred-syscalls.js';
 import * as mountSys from './mount-syscalls.js';
 import { MAY_APPEND, MAY_EXEC, MAY_READ, MAY_WRITE, inodePermission, mayCreate, mayDelete, mayLink, ownerOrCapable } from './permission.js';
@@ -110,6 +111,8 @@ export class Process implements WalkTask {
   cwd: Path;
   ns: MountNamespace;
   fds = new FdTable();
+  /** The parameters of the fsopen(2) context being mounted by `fsmount` (mount-dir.ts hands them on). */
+  fsParams: readonly { key: string; value: string | null }[] | null = null;
 
   constructor(
     readonly kernel: Kernel,
@@ -237,10 +240,14 @@ export class Process implements WalkTask {
     if (!created) this.mayOpen(target, accMode, flags);
     // do_dentry_open(): a socket inode's open is no_open(), whatever the permission.
     if ((inode.mode & S_IFMT) === S_IFSOCK) throw errno('ENXIO');
+    // chrdev_open()/blkdev_open(): no driver has major 0 — a whiteout (0/0) opens as ENXIO.
+    if (((inode.mode & S_IFMT) === S_IFCHR || (inode.mode & S_IFMT) === S_IFBLK) && major(inode.rdev) === 0) throw errno('ENXIO');
 
     const writable = acc === O_WRONLY || acc === O_RDWR;
     const writer = writable && !isSpecial(inode.mode);
     if (writer) mntWantWrite(target.mnt);
+    // vfs_open(): the filesystem's own open, before handle_truncate() (overlayfs copies up here).
+    if (!created) inode.open?.(flags);
     const file = new FileDescription(target, inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY), acc === O_RDONLY || acc === O_RDWR, writable, writer);
     try {
       if (truncate && inode.size !== 0) this.doTruncate(inode, 0, true);
@@ -638,9 +645,7 @@ export class Process implements WalkTask {
 
   /** is_local_mountpoint(): something is mounted on `d` in this task's namespace. */
   private isLocalMountpoint(d: Dentry): boolean {
-    if (d.mountCount === 0) return false;
-    for (const m of this.ns.mounts) if (m.mountpoint === d) return true;
-    return false;
+    return isLocalMountpoint(this.ns, d);
   }
 
   private doUnlink(dirfd: number, path: string): void {
@@ -655,6 +660,7 @@ export class Process implements WalkTask {
     if (this.isLocalMountpoint(victim)) throw errno('EBUSY');
     dir.inode.unlink(victim.name, victim.inode);
     victim.drop();
+    mountSys.detachMounts(this.kernel, victim);
   }
 
   rmdir(path: string): void {
@@ -674,6 +680,7 @@ export class Process implements WalkTask {
     if (this.isLocalMountpoint(victim)) throw errno('EBUSY');
     dir.inode.rmdir(victim.name, victim.inode);
     victim.drop();
+    mountSys.detachMounts(this.kernel, victim);
   }
 
   rename(oldpath: string, newpath: string): void {
@@ -713,7 +720,6 @@ export class Process implements WalkTask {
     }
     if (src === trap) throw errno('EINVAL');
     if (dst && dst === trap) throw errno(flags & RENAME_EXCHANGE ? 'EINVAL' : 'ENOTEMPTY');
-    if (flags & RENAME_WHITEOUT) throw errno('EINVAL'); // whiteouts come with overlayfs
 
     // vfs_rename()
     if (dst && src.inode === dst.inode) return;
@@ -731,13 +737,18 @@ export class Process implements WalkTask {
       if (flags & RENAME_EXCHANGE && newIsDir) inodePermission(this.creds, dst!.inode, MAY_WRITE);
     }
     if (this.isLocalMountpoint(src) || (dst && this.isLocalMountpoint(dst))) throw errno('EBUSY');
-    oldDir.inode.rename(src.name, newDir.inode, to.last, flags & (RENAME_NOREPLACE | RENAME_EXCHANGE));
+    // RENAME_WHITEOUT's whiteout is made as mknod would make it, without the umask.
+    const whiteout = flags & RENAME_WHITEOUT ? newInodeOwner(this.creds, oldDir.inode, 0, S_IFCHR, 0) : undefined;
+    oldDir.inode.rename(src.name, newDir.inode, to.last, flags & (RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT), whiteout);
     const oldName = src.name;
     if (flags & RENAME_EXCHANGE) {
       dst!.move(oldDir, oldName);
       src.move(newDir, to.last);
     } else {
-      if (dst) dst.drop();
+      if (dst) {
+        dst.drop();
+        mountSys.detachMounts(this.kernel, dst);
+      }
       src.move(newDir, to.last);
     }
   }
@@ -1018,6 +1029,25 @@ export class Process implements WalkTask {
   /** mount(2). `flags` are MS_* bits; see mount-syscalls.ts. */
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
     this.sys('mount', target, () => mountSys.mount(this, source, target, fstype, flags, data));
+  }
+
+  /**
+   * fsopen(2) + fsconfig(2) a parameter + fsmount(2) + move_mount(2) onto `target`: a new mount
+   * whose options are not one page of mount(2) data, so never cut. `flags` are the per-mount ones
+   * (MS_NOSUID, …); read-only is per mount too, as MOUNT_ATTR_RDONLY makes it. A value of 256
+   * bytes or more is EINVAL, as fsconfig(2) copies at most 255.
+   */
+  fsmount(source: string | null, target: string, fstype: string, flags: number, params: readonly { key: string; value: string | null }[]): void {
+    this.sys('fsmount', target, () => {
+      for (const { value } of params) if (value !== null && new TextEncoder().encode(value).length > 255) throw errno('EINVAL');
+      this.fsParams = params;
+      try {
+        mountSys.mount(this, source ?? 'none', target, fstype, flags & ~mountSys.MS_RDONLY, '');
+      } finally {
+        this.fsParams = null;
+      }
+      if (flags & mountSys.MS_RDONLY) mountSys.mount(this, null, target, null, flags | mountSys.MS_REMOUNT | mountSys.MS_BIND, null);
+    });
   }
 
   /** umount2(2) with MNT_FORCE / MNT_DETACH / MNT_EXPIRE / UMOUNT_NOFOLLOW. */

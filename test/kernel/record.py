@@ -149,6 +149,90 @@ def sys_mount(source, target, fstype, flags, data):
     check(libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), 'mount')
 
 
+# fsopen/fsconfig/fsmount/move_mount (x86_64), for a `mount` with `fsconfig` (docs/plan-format-extensions.md).
+SYS_MOVE_MOUNT, SYS_FSOPEN, SYS_FSCONFIG, SYS_FSMOUNT = 429, 430, 431, 432
+FSCONFIG_SET_FLAG, FSCONFIG_SET_STRING, FSCONFIG_CMD_CREATE = 0, 1, 6
+MOUNT_ATTRS = {'rdonly': 0x1, 'nosuid': 0x2, 'nodev': 0x4, 'noexec': 0x8, 'noatime': 0x10,
+               'strictatime': 0x20, 'nodiratime': 0x80, 'relatime': 0}
+
+
+def split_options(data):
+    """The data string cut at commas that no backslash escapes (ovl_next_opt)."""
+    out, cur, i = [], '', 0
+    while i < len(data):
+        c = data[i]
+        if c == '\\':
+            cur += data[i:i + 2]
+            i += 2
+            continue
+        if c == ',':
+            out.append(cur)
+            cur = ''
+        else:
+            cur += c
+        i += 1
+    out.append(cur)
+    return [o for o in out if o]
+
+
+def fsconfig_params(fstype, data):
+    """src/plan/overlay-data.ts fsconfigParams: one (key, value-or-None) an option, an overlay's
+    lowerdir list one lowerdir+ (datadir+ after '::') a layer, unescaped."""
+    out = []
+    for opt in split_options(data or ''):
+        key, eq, value = opt.partition('=')
+        if not eq:
+            out.append((key, None))
+        elif fstype == 'overlay' and key == 'lowerdir' and value:
+            cur, data_layer, i = '', False, 0
+            while i < len(value):
+                c = value[i]
+                if c == '\\':
+                    cur += value[i + 1:i + 2]
+                    i += 2
+                    continue
+                if c == ':':
+                    out.append(('datadir+' if data_layer else 'lowerdir+', cur))
+                    cur = ''
+                    data_layer = value[i + 1:i + 2] == ':'
+                    i += 2 if data_layer else 1
+                    continue
+                cur += c
+                i += 1
+            out.append(('datadir+' if data_layer else 'lowerdir+', cur))
+        else:
+            out.append((key, value))
+    return out
+
+
+def sys_fsmount(source, target, fstype, flags, data):
+    """fsopen + fsconfig (source, then each option) + FSCONFIG_CMD_CREATE + fsmount + move_mount;
+    the first failing call's errno, the descriptors closed either way."""
+    if any(f not in MOUNT_ATTRS for f in flags):
+        raise OSError(errno.EINVAL, 'not a mount attribute', 'fsmount')
+    attrs = 0
+    for f in flags:
+        attrs |= MOUNT_ATTRS[f]
+    sc = lambda *a: libc.syscall(*a)
+    fd = check(sc(SYS_FSOPEN, fstype.encode(), 1), 'fsopen')
+    mfd = -1
+    try:
+        calls = ([('source', source)] if source else []) + fsconfig_params(fstype, data)
+        for key, value in calls:
+            if value is None:
+                check(sc(SYS_FSCONFIG, fd, FSCONFIG_SET_FLAG, key.encode(), None, 0), 'fsconfig')
+            else:
+                check(sc(SYS_FSCONFIG, fd, FSCONFIG_SET_STRING, key.encode(), value.encode(), 0), 'fsconfig')
+        check(sc(SYS_FSCONFIG, fd, FSCONFIG_CMD_CREATE, None, None, 0), 'fsconfig')
+        mfd = check(sc(SYS_FSMOUNT, fd, 1, attrs), 'fsmount')
+    finally:
+        os.close(fd)
+    try:
+        check(sc(SYS_MOVE_MOUNT, mfd, b'', AT_FDCWD, target.encode(), 4), 'move_mount')
+    finally:
+        os.close(mfd)
+
+
 def sys_umount2(target, flags):
     check(libc.umount2(target.encode(), flags), 'umount2')
 
@@ -259,6 +343,8 @@ class Runner:
             os.lchown(op['path'], op['uid'], op['gid'])
         elif kind == 'truncate':
             os.truncate(op['path'], op['length'])
+        elif kind == 'mount' and op.get('fsconfig'):
+            sys_fsmount(op['source'], op['target'], op['fstype'], op['flags'], op.get('data'))
         elif kind == 'mount':
             sys_mount(op['source'], op['target'], op['fstype'], flag_bits(MS, op['flags']), op.get('data'))
         elif kind == 'umount':

@@ -25,7 +25,10 @@ describe(`plan arbitraries (seed ${SEED}, ${plans.length} plans)`, () => {
   });
 
   it('reach every op', () => {
-    expect([...seen((o) => [o.op])].sort()).toEqual(Object.keys(OP_FIELDS).sort());
+    // mknod and pivot_root (docs/plan-format-extensions.md) are not generated yet: the native
+    // addon has neither, and the emulator's pivot_root comes with the propagation issue.
+    const generated = Object.keys(OP_FIELDS).filter((op) => op !== 'mknod' && op !== 'pivot_root');
+    expect([...seen((o) => [o.op])].sort()).toEqual(generated.sort());
   });
 
   it('reach every mount flag but shared and slave', () => {

@@ -279,7 +279,7 @@ function checkTree(p: Process): void {
     if (m === p.ns.root) continue;
     expect(m.parent, `mount ${m.id} has a parent`).not.toBeNull();
     expect(p.ns.mounts.has(m.parent!), `parent of mount ${m.id} is in the namespace`).toBe(true);
-    expect(m.parent!.children.includes(m)).toBe(true);
+    expect(m.parent!.children.has(m)).toBe(true);
     expect(m.mountpoint!.mountCount).toBeGreaterThan(0);
   }
 }

@@ -1,5 +1,5 @@
 /** Helpers shared by the unit suites. */
-import { O_CREAT, O_TRUNC, O_WRONLY, SysError } from '../../src/index.js';
+import { O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY, SysError } from '../../src/index.js';
 import type { Process } from '../../src/vfs/process.js';
 
 /** Runs a syscall and gives its errno name, or 'OK'. */
@@ -18,6 +18,20 @@ export function writeFile(p: Process, path: string, text: string, mode = 0o644):
   const fd = p.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
   try {
     p.write(fd, new TextEncoder().encode(text));
+  } finally {
+    p.close(fd);
+  }
+}
+
+/** The names in a directory, sorted, without `.` and `..`: what the plan op `readdir` gives. */
+export function readdirNames(p: Process, path: string): string[] {
+  const fd = p.open(path, O_RDONLY | O_DIRECTORY);
+  try {
+    return p
+      .getdents(fd)
+      .map((e) => e.name)
+      .filter((n) => n !== '.' && n !== '..')
+      .sort();
   } finally {
     p.close(fd);
   }

@@ -9,6 +9,7 @@
 import { errno } from '../../vfs/errno.js';
 import {
   isDir,
+  S_IFCHR,
   S_IFDIR,
   S_IFLNK,
   S_IFMT,
@@ -26,6 +27,7 @@ const BOGO_DIRENT_SIZE = 20;
 const SHORT_SYMLINK_LEN = 128;
 const RENAME_NOREPLACE = 1;
 const RENAME_EXCHANGE = 2;
+const RENAME_WHITEOUT = 4;
 const encoder = new TextEncoder();
 
 /** simple_xattr_space(): what an xattr costs in inode space. */
@@ -43,7 +45,10 @@ export class TmpfsInode implements Inode {
   mtime: Timespec;
   ctime: Timespec;
   readonly btime: Timespec;
-  /** Directory entries, in creation order (readdir order of a fresh tmpfs directory). */
+  /**
+   * Directory entries in the order their names were made (a rename makes a name anew); readdir
+   * lists them newest first, as shmem's offset map hands them out on this kernel.
+   */
   entries?: Map<string, TmpfsInode>;
   /** File pages by index. */
   private pages?: Map<number, Uint8Array>;
@@ -185,13 +190,16 @@ export class TmpfsInode implements Inode {
     victim.ctime = this.sb.ctx.clock.now();
   }
 
-  rename(oldName: string, newDirI: Inode, newName: string, flags: number): void {
+  rename(oldName: string, newDirI: Inode, newName: string, flags: number, whiteout?: { mode: number; uid: number; gid: number }): void {
     const newDir = newDirI as TmpfsInode;
     const src = this.entries!.get(oldName)!;
     const dst = newDir.entries!.get(newName);
     const now = this.sb.ctx.clock.now();
     if (flags & RENAME_EXCHANGE) {
-      // simple_rename_exchange(): swap the names; link counts move with directories.
+      // simple_offset_rename_exchange(): both names are made anew, the one left at the old
+      // name first; link counts move with directories.
+      this.entries!.delete(oldName);
+      newDir.entries!.delete(newName);
       this.entries!.set(oldName, dst!);
       newDir.entries!.set(newName, src);
       if (this !== newDir && isDir(src.mode) !== isDir(dst!.mode)) {
@@ -209,6 +217,9 @@ export class TmpfsInode implements Inode {
     }
     if (flags & RENAME_NOREPLACE && dst) throw errno('EEXIST');
     if (dst && isDir(dst.mode) && dst.entries!.size > 0) throw errno('ENOTEMPTY');
+    // shmem_whiteout(): the whiteout (char 0/0) that will take the old name, made first so that
+    // running out of inode space changes nothing.
+    const wo = flags & RENAME_WHITEOUT ? TmpfsInode.make(this.sb, S_IFCHR | ((whiteout?.mode ?? 0) & 0o7777), 0, whiteout?.uid ?? 0, whiteout?.gid ?? 0) : undefined;
     if (dst) {
       if (isDir(dst.mode)) {
         newDir.entries!.delete(newName);
@@ -224,6 +235,8 @@ export class TmpfsInode implements Inode {
     }
     this.entries!.delete(oldName);
     this.size -= BOGO_DIRENT_SIZE;
+    // The whiteout's name is made before the moved one's, which is the newer of the two.
+    if (wo) this.add(oldName, wo);
     newDir.entries!.set(newName, src);
     newDir.size += BOGO_DIRENT_SIZE;
     if (isDir(src.mode) && this !== newDir) {
@@ -237,7 +250,7 @@ export class TmpfsInode implements Inode {
   readdir(): DirEntry[] {
     const out: DirEntry[] = [];
     for (const [name, i] of this.entries!) out.push({ name, ino: i.ino, type: i.mode & S_IFMT });
-    return out;
+    return out.reverse();
   }
 
   // Regular files.

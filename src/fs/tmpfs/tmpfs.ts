@@ -136,6 +136,7 @@ export class TmpfsSuperBlock implements SuperBlock {
 export const tmpfsType: FileSystemType = {
   name: 'tmpfs',
   mount(ctx, _source, flags, data) {
-    return new TmpfsSuperBlock(tmpfsType, ctx, data, flags);
+    const all = ctx.params ? ctx.params.map((p) => (p.value === null ? p.key : `${p.key}=${p.value}`)).join(',') : data;
+    return new TmpfsSuperBlock(tmpfsType, ctx, all, flags);
   },
 };

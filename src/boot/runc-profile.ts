@@ -1,0 +1,761 @@
+/**
+ * The runc profile: an OCI spec turned into the mount plan runc 1.1 would carry out, by running
+ * runc's rootfs setup (libcontainer/rootfs_linux.go, standard_init_linux.go) against the emulated
+ * kernel and recording every call that changes the filesystem as a plan op.
+ *
+ * runc decides as it goes: a destination resolves through the symlinks of the rootfs as the
+ * mounts before it left them, a tmpfs over an existing directory takes that directory's mode, a
+ * missing destination is created, a failed remount is retried. So the profile keeps an
+ * EmulatedSession, asks it what runc would ask (stat, lstat, readlink, statfs) and records the
+ * ops; the plan then means the same on any backend, and its outcome on the emulator is the
+ * prediction. runc's order:
+ *
+ *  1. the host side: the bundle (rootfs and bundle-relative sources) and absolute bind sources,
+ *     the host's cgroup v1 hierarchies with the container's cgroup; then `unshare` (runc's init
+ *     starts in a new mount namespace);
+ *  2. prepareRoot: "/" made rslave (or linux.rootfsPropagation) recursively, the rootfs's parent
+ *     mount made private if shared, the rootfs bind-mounted onto itself (rbind);
+ *  3. each spec mount in order (mountToRootfs): proc and sysfs on a lexically joined directory
+ *     that must not be a symlink, the rest on a destination resolved inside the rootfs with
+ *     SecureJoin; missing destinations made (MkdirAll 0755, or an empty file for a file bind);
+ *     a tmpfs over an existing directory chmod-ed to its mode afterwards; binds remounted
+ *     (MS_REMOUNT|MS_BIND) when they carry flags; propagation changes after each mount; cgroup
+ *     as a tmpfs of host binds (v1) or a cgroup2 mount (v2); destinations inside /proc refused;
+ *  4. /dev when not bind-mounted: device nodes (null, random, full, tty, zero, urandom and the
+ *     spec's), /dev/ptmx -> pts/ptmx, the fd/stdin/stdout/stderr (and core) symlinks;
+ *  5. pivot_root(".", ".") into the rootfs, the old root made rslave and detached;
+ *  6. finalizeRootfs: read-only tmpfs and /dev remounted ro, then the read-only root;
+ *  7. readonlyPaths (rbind onto itself, remount ro keeping nosuid/nodev/noexec), then
+ *     maskedPaths (/dev/null bound over files, a read-only tmpfs over directories; missing
+ *     paths skipped).
+ *
+ * runc 1.1 is modelled because it is the oracle (Debian's runc, test/boot): 1.2 prefixes a
+ * tmpfs's data with the directory's mode instead of chmod-ing, remounts binds for clearing words
+ * too, and knows idmap/ridmap. The first failure ends the run, reported as runc words it.
+ */
+import { EmulatedSession, type EmulatedOptions } from '../plan/emulated.js';
+import type { OpResult, Outcome } from '../plan/outcome.js';
+import type { MountFlagName, Plan, PlanOp } from '../plan/plan.js';
+import { SysError, type Errno } from '../vfs/errno.js';
+import { isDir, isLnk, S_IFMT } from '../vfs/inode.js';
+import { ST_RDONLY } from '../vfs/stat.js';
+import { ASSUMED_HOST, hostFsTypes, type HostFacts } from './host-facts.js';
+import { MS, parseMountOptions, planFlags, propagationBits, type ParsedMountOptions } from './mount-options.js';
+import { base, clean, dir, join, rel, secureJoin, type LinkReader } from './paths.js';
+import { imageOps, type ImageNode } from './rootfs-image.js';
+import type { OciSpec, SpecMount } from './spec.js';
+
+/** A spec mount as runc's specconv makes it (configs.Mount). */
+export interface RuncMount extends ParsedMountOptions {
+  /** Index in spec.mounts, or -1 for a mount runc adds itself (cgroup v1 binds, their tmpfs). */
+  index: number;
+  source: string;
+  destination: string;
+  /** The type, or "bind" for any mount with MS_BIND (specconv). */
+  device: string;
+}
+
+/** A host path a bind mount reads, and what it is on the host (src/host looks). */
+export interface HostPath {
+  path: string;
+  kind: 'dir' | 'file';
+}
+
+export interface RuncProfileOptions {
+  /** The bundle directory in the sandbox (default /bundle). */
+  bundle?: string;
+  /** The bundle directory's image (rootfs and what else is beside config.json). */
+  image?: ImageNode;
+  /** More trees on the host: a rootfs outside the bundle (absolute root.path). */
+  images?: { at: string; image: ImageNode }[];
+  /** Absolute bind sources outside the bundle that exist on the host. */
+  hostPaths?: HostPath[];
+  /** The host (default: ASSUMED_HOST). */
+  host?: HostFacts;
+  /** Container id (the cgroup path's last part when the spec has none). */
+  id?: string;
+  /** The emulated machine (RAM for tmpfs size=N%). */
+  emulated?: EmulatedOptions;
+}
+
+/** Why runc stops: which mount (or phase), the errno, and runc's message. */
+export interface RuncFailure {
+  /** spec.mounts index, when a spec mount failed. */
+  mount?: number;
+  destination?: string;
+  /** The plan op that failed, when one did. */
+  op?: number;
+  errno?: Errno;
+  message: string;
+}
+
+export interface RuncPrediction {
+  plan: Plan;
+  /** The rootfs in the sandbox (the container's "/" once pivoted). */
+  rootfs: string;
+  /** What runc was doing at each op: `host`, `prepareRoot`, `mounts[3] /dev/pts`, `maskPath /proc/kcore`. */
+  steps: string[];
+  /** Index of the first op runc itself makes (the ops before set up the host). */
+  firstRuncOp: number;
+  outcome: Outcome;
+  failure: RuncFailure | null;
+  /** The pivot into the rootfs is not in the emulator yet: the run stopped there. */
+  stoppedAtPivot: boolean;
+  warnings: string[];
+}
+
+/** runc's error for a failure inside a step. */
+class RuncError extends Error {
+  constructor(
+    message: string,
+    readonly errno?: Errno,
+  ) {
+    super(message);
+  }
+}
+
+/** Go's text for an errno (strerror, lower case), as runc's messages carry it. */
+function errText(code: Errno): string {
+  return new SysError(code).message.replace(/^[A-Z0-9]+: /, '');
+}
+
+const DEFAULT_DEVICES = [
+  { path: '/dev/null', major: 1, minor: 3 },
+  { path: '/dev/random', major: 1, minor: 8 },
+  { path: '/dev/full', major: 1, minor: 7 },
+  { path: '/dev/tty', major: 5, minor: 0 },
+  { path: '/dev/zero', major: 1, minor: 5 },
+  { path: '/dev/urandom', major: 1, minor: 9 },
+];
+
+/** checkProcMount's list of /proc entries lxcfs may cover (runc 1.1). */
+const VALID_PROC_MOUNTS = ['/proc/cpuinfo', '/proc/diskstats', '/proc/meminfo', '/proc/stat', '/proc/swaps', '/proc/uptime', '/proc/loadavg', '/proc/slabinfo', '/proc/net/dev', '/proc/sys/kernel/ns_last_pid'];
+
+const DEFAULT_MOUNT_FLAGS = MS.NOEXEC | MS.NOSUID | MS.NODEV;
+
+/** specconv's createLibcontainerMount(). */
+export function runcMount(m: SpecMount, index: number, bundle: string): RuncMount {
+  const o = parseMountOptions(m.options ?? [], 'runc', '1.1');
+  let source = m.source ?? '';
+  let device = m.type ?? '';
+  if (o.flags & MS.BIND) {
+    // The type of a bind mount is meaningless; rootfs_linux.go goes by "bind".
+    device = 'bind';
+    if (!source.startsWith('/')) source = join(bundle, source);
+  }
+  return { ...o, index, source, destination: m.destination, device };
+}
+
+class RuncRun {
+  readonly session: EmulatedSession;
+  readonly ops: PlanOp[] = [];
+  readonly steps: string[] = [];
+  readonly warnings: string[] = [];
+  step = 'host';
+  private lastFailedOp: number | undefined;
+
+  constructor(
+    readonly spec: OciSpec,
+    readonly bundle: string,
+    readonly rootfs: string,
+    readonly host: HostFacts,
+    emulated: EmulatedOptions,
+  ) {
+    this.session = new EmulatedSession({ ...emulated, fsTypes: [...hostFsTypes(host), ...(emulated.fsTypes ?? [])] });
+  }
+
+  get p() {
+    return this.session.process;
+  }
+
+  /** Records and runs an op; returns its result. */
+  exec(op: PlanOp): OpResult {
+    this.ops.push(op);
+    this.steps.push(this.step);
+    const r = this.session.apply(op);
+    if (!r.ok) this.lastFailedOp = this.ops.length - 1;
+    return r;
+  }
+
+  /** Runs an op that must succeed; runc's error otherwise, worded by `say`. */
+  must(op: PlanOp, say: (e: Errno) => string): void {
+    const r = this.exec(op);
+    if (!r.ok) {
+      const code = 'errno' in r ? (r.errno as Errno) : undefined;
+      throw new RuncError(say(code ?? 'EIO'), code);
+    }
+  }
+
+  failedOp(): number | undefined {
+    return this.lastFailedOp;
+  }
+
+  // What runc asks of the filesystem (not ops: they change nothing).
+
+  stat(path: string, follow = true): { mode: number } | Errno {
+    try {
+      return follow ? this.p.stat(path) : this.p.lstat(path);
+    } catch (e) {
+      if (e instanceof SysError) return e.code;
+      throw e;
+    }
+  }
+
+  readonly links: LinkReader = {
+    kind: (path) => {
+      const st = this.stat(path, false);
+      if (st === 'ENOENT') return 'missing';
+      if (typeof st === 'string') throw new SysError(st, 'lstat', path);
+      return isLnk(st.mode) ? 'symlink' : 'other';
+    },
+    readlink: (path) => this.p.readlink(path),
+  };
+
+  secureJoin(root: string, unsafe: string): string {
+    try {
+      return secureJoin(root, unsafe, this.links);
+    } catch (e) {
+      if (e instanceof SysError) throw new RuncError(`securejoin ${unsafe}: ${errText(e.code)}`, e.code);
+      throw e;
+    }
+  }
+
+  /** os.MkdirAll(path, 0755). */
+  mkdirAll(path: string): void {
+    const st = this.stat(path);
+    if (typeof st !== 'string') {
+      if (isDir(st.mode)) return;
+      throw new RuncError(`mkdir ${path}: ${errText('ENOTDIR')}`, 'ENOTDIR');
+    }
+    const parent = dir(path);
+    if (parent !== path && parent !== '/') this.mkdirAll(parent);
+    const r = this.exec({ op: 'mkdir', path, mode: 0o755 });
+    if (!r.ok) {
+      const again = this.stat(path, false);
+      if (typeof again !== 'string' && isDir(again.mode)) return;
+      const code = 'errno' in r ? (r.errno as Errno) : 'EIO';
+      throw new RuncError(`mkdir ${path}: ${errText(code)}`, code);
+    }
+  }
+
+  /**
+   * mount(2) as runc's mount() wraps it: its error names source, target (the container path and
+   * the /proc/self/fd it went through, for mounts runc makes on a resolved destination), flags
+   * and data.
+   */
+  mount(source: string, target: string, fstype: string, bits: number, data: string | undefined, shownTarget?: string): OpResult {
+    const { flags, dropped } = planFlags(bits);
+    for (const d of dropped) this.warnings.push(`${this.step}: mount flag ${d} has no name in plan format v1 and was left out`);
+    const op: PlanOp = { op: 'mount', source, target, fstype, flags: flags as MountFlagName[] };
+    if (data !== undefined) op.data = data;
+    const r = this.exec(op);
+    if (!r.ok) {
+      const code = 'errno' in r ? (r.errno as Errno) : 'EIO';
+      let msg = shownTarget === undefined ? `mount ${source}:${target}` : `mount ${source}:${shownTarget} (via /proc/self/fd/N)`;
+      if (bits) msg += `, flags: 0x${bits.toString(16)}`;
+      if (data) msg += `, data: ${data}`;
+      throw new RuncError(`${msg}: ${errText(code)}`, code);
+    }
+    return r;
+  }
+}
+
+/**
+ * Before the pivot, the container's mounts are the ones at or under the rootfs: their lines with
+ * mount points made relative to it, as the container will see them.
+ */
+export function containerView(mountinfo: readonly string[], rootfs: string): string[] {
+  const out: string[] = [];
+  for (const l of mountinfo) {
+    const f = l.split(' ');
+    const mp = f[4]!;
+    if (mp !== rootfs && !mp.startsWith(`${rootfs}/`)) continue;
+    f[4] = mp === rootfs ? '/' : mp.slice(rootfs.length);
+    out.push(f.join(' '));
+  }
+  return out;
+}
+
+/** The bind sources a spec names outside its bundle (absolute), for src/host to look at. */
+export function absoluteBindSources(spec: OciSpec): string[] {
+  const out: string[] = [];
+  for (const m of spec.mounts ?? []) {
+    const o = parseMountOptions(m.options ?? [], 'runc', '1.1');
+    if (o.flags & MS.BIND && (m.source ?? '').startsWith('/')) out.push(clean(m.source!));
+  }
+  return out;
+}
+
+/**
+ * Predicts what runc does with a spec: the plan, its outcome on the emulator, the first failure.
+ *
+ * @example
+ * ```ts
+ * const p = predictRunc(spec, { image });
+ * p.failure?.message; // 'error mounting "tmpfs" to rootfs at "/tmp": mount tmpfs:/bundle/rootfs/tmp, data: defaults: invalid argument'
+ * p.outcome.mountinfo; // the container's mount table as far as the run got
+ * ```
+ */
+export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncPrediction {
+  const bundle = clean(opts.bundle ?? '/bundle');
+  const rootPath = spec.root?.path ?? 'rootfs';
+  const rootfs = rootPath.startsWith('/') ? clean(rootPath) : join(bundle, rootPath);
+  const host = opts.host ?? ASSUMED_HOST;
+  const run = new RuncRun(spec, bundle, rootfs, host, opts.emulated ?? {});
+  let failure: RuncFailure | null = null;
+  let stoppedAtPivot = false;
+  let firstRuncOp = 0;
+  const mounts = (spec.mounts ?? []).map((m, i) => runcMount(m, i, bundle));
+  const nsTypes = new Set((spec.linux?.namespaces ?? []).map((n) => n.type));
+  const id = opts.id ?? 'vfsemu';
+  try {
+    setUpHost(run, opts, mounts, id);
+    firstRuncOp = run.ops.length;
+    if (!spec.root) throw new RuncError('root must be specified');
+    if (!nsTypes.has('mount')) {
+      if ((spec.linux?.maskedPaths?.length ?? 0) + (spec.linux?.readonlyPaths?.length ?? 0) > 0) throw new RuncError('unable to restrict sys entries without a private MNT namespace');
+      run.warnings.push('no mount namespace: runc would mount into the host namespace and chroot; the plan stops before the chroot');
+    } else {
+      run.step = 'clone(CLONE_NEWNS)';
+      run.exec({ op: 'unshare' });
+    }
+    noteUnmodelled(run, spec, nsTypes);
+    prepareRoot(run);
+    for (const m of mounts) {
+      run.step = `mounts[${m.index}] ${m.destination}`;
+      try {
+        mountToRootfs(run, m, nsTypes.has('cgroup'), spec, id);
+      } catch (e) {
+        if (e instanceof RuncError) {
+          failure = { mount: m.index, destination: m.destination, errno: e.errno, op: run.failedOp(), message: `error mounting "${m.source}" to rootfs at "${m.destination}": ${e.message}` };
+        }
+        throw e;
+      }
+    }
+    const setupDev = !mounts.some((m) => m.device === 'bind' && clean(m.destination) === '/dev');
+    if (setupDev) createDev(run, spec, host);
+    if (spec.process?.terminal) run.warnings.push('process.terminal: runc binds the console pty (/dev/pts/0) over /dev/console; ptys are not modelled, so that mount is missing from the prediction');
+    if (!nsTypes.has('mount')) return finish();
+    run.step = 'pivotRoot';
+    const r = run.exec({ op: 'pivot_root', new_root: rootfs, put_old: rootfs });
+    if (!r.ok && 'errno' in r && r.errno === 'ENOSYS') {
+      stoppedAtPivot = true;
+      run.warnings.push('pivot_root is not in the emulator yet: the prediction stops at the pivot into the rootfs');
+      return finish();
+    }
+    if (!r.ok) throw new RuncError(`error jailing process inside rootfs: pivot_root .: ${errText((r as { errno: Errno }).errno)}`, (r as { errno: Errno }).errno);
+    // The old root sits on top of the new one at "/": "/.." reaches it, as "." did for runc.
+    run.must({ op: 'mount', source: '', target: '/..', fstype: '', flags: ['slave', 'rec'] }, (e) => `error jailing process inside rootfs: mount .: ${errText(e)}`);
+    run.must({ op: 'umount', target: '/..', flags: ['detach'] }, (e) => `error jailing process inside rootfs: unmount .: ${errText(e)}`);
+    const cwd = spec.process?.cwd;
+    if (cwd) {
+      run.step = 'cwd';
+      run.mkdirAll(clean(cwd));
+    }
+    finalizeRootfs(run, mounts, spec);
+    for (const path of spec.linux?.readonlyPaths ?? []) {
+      run.step = `readonlyPath ${path}`;
+      try {
+        readonlyPath(run, path);
+      } catch (e) {
+        if (e instanceof RuncError) throw new RuncError(`can't make "${path}" read-only: ${e.message}`, e.errno);
+        throw e;
+      }
+    }
+    for (const path of spec.linux?.maskedPaths ?? []) {
+      run.step = `maskPath ${path}`;
+      try {
+        maskPath(run, path);
+      } catch (e) {
+        if (e instanceof RuncError) throw new RuncError(`can't mask path ${path}: ${e.message}`, e.errno);
+        throw e;
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof RuncError)) throw e;
+    failure ??= { op: run.failedOp(), errno: e.errno, message: e.message };
+  }
+  return finish();
+
+  function finish(): RuncPrediction {
+    return { plan: { version: 1, ops: run.ops }, rootfs, steps: run.steps, firstRuncOp, outcome: run.session.outcome(), failure, stoppedAtPivot, warnings: run.warnings };
+  }
+}
+
+/** The host before runc starts: the bundle, the bind sources, the cgroup hierarchies. */
+function setUpHost(run: RuncRun, opts: RuncProfileOptions, mounts: RuncMount[], id: string): void {
+  run.step = 'host';
+  const ensureDir = (path: string): void => {
+    let cur = '';
+    for (const part of path.split('/').filter(Boolean)) {
+      cur += `/${part}`;
+      if (typeof run.stat(cur) === 'string') run.exec({ op: 'mkdir', path: cur, mode: 0o755 });
+    }
+  };
+  ensureDir(dir(run.bundle));
+  if (opts.image) for (const op of imageOps(opts.image, run.bundle)) run.exec(op);
+  else ensureDir(run.bundle);
+  for (const extra of opts.images ?? []) {
+    ensureDir(dir(extra.at));
+    for (const op of imageOps(extra.image, extra.at)) run.exec(op);
+  }
+  if (typeof run.stat(run.rootfs) === 'string') ensureDir(run.rootfs);
+  for (const h of opts.hostPaths ?? []) {
+    if (typeof run.stat(h.path) !== 'string') continue;
+    if (h.kind === 'dir') ensureDir(h.path);
+    else {
+      ensureDir(dir(h.path));
+      run.exec({ op: 'write', path: h.path, data: '', mode: 0o644 });
+    }
+  }
+  // runc's cgroup v1 mount binds the host's hierarchies at the container's cgroup, which runc
+  // has made (and moved its init into) before the rootfs is set up.
+  const host = run.host;
+  if (!host.cgroupUnified && mounts.some((m) => m.device === 'cgroup')) {
+    const cg = cgroupPath(run.spec, id);
+    for (const h of host.cgroupV1) {
+      ensureDir(h.mountpoint);
+      run.exec({ op: 'mount', source: 'cgroup', target: h.mountpoint, fstype: 'cgroup', flags: [], data: v1MountData(h.options) });
+      ensureDir(join(h.mountpoint, rel(h.root, cg)));
+    }
+  }
+}
+
+/** The data that mounts a host hierarchy again: its options, with `none` where only a name is. */
+function v1MountData(options: string): string {
+  const words = options.split(',').filter((w) => w !== 'rw' && w !== 'ro');
+  return words.every((w) => w.startsWith('name=') || w === 'xattr' || w === 'clone_children' || w.startsWith('release_agent=')) ? ['none', ...words].join(',') : words.join(',');
+}
+
+/** The container's cgroup: linux.cgroupsPath (absolute: from the hierarchy root), else /<id>. */
+export function cgroupPath(spec: OciSpec, id: string): string {
+  const p = spec.linux?.cgroupsPath;
+  return p ? clean(p.startsWith('/') ? p : `/${p}`) : `/${id}`;
+}
+
+function noteUnmodelled(run: RuncRun, spec: OciSpec, ns: Set<string>): void {
+  const types = new Set((spec.mounts ?? []).map((m) => m.type));
+  if (ns.has('network') && types.has('sysfs')) run.warnings.push('sysfs: the container has its own network namespace, so runc gets a new sysfs superblock (super options "ro" for a read-only /sys); plans have one network namespace, so the prediction shows the machine\'s (rw)');
+  if (ns.has('cgroup')) run.warnings.push('cgroup namespace: mountinfo root fields of cgroup mounts are relative to it in the container; not modelled');
+  if (ns.has('user') || spec.linux?.uidMappings) run.warnings.push('user namespace: id mappings and the mount locks a user namespace adds are not modelled');
+  if ((spec as { hooks?: unknown }).hooks) run.warnings.push('hooks: not run (they may change the mounts)');
+}
+
+/** prepareRoot(). */
+function prepareRoot(run: RuncRun): void {
+  run.step = 'prepareRoot';
+  const rp = run.spec.linux?.rootfsPropagation;
+  const prop = rp ? { type: rp.replace(/^r/, '') as 'private', recursive: rp.startsWith('r') } : { type: 'slave' as const, recursive: true };
+  const flags = planFlags(propagationBits(prop)).flags;
+  run.must({ op: 'mount', source: '', target: '/', fstype: '', flags }, (e) => `mount :/, flags: 0x${propagationBits(prop).toString(16)}: ${errText(e)}`);
+  // rootfsParentMountPrivate(): the mount with the longest mount point above the rootfs.
+  const parent = parentMount(run, run.rootfs);
+  if (parent && /(^| )shared:/.test(parent.optional)) {
+    run.must({ op: 'mount', source: '', target: parent.mountpoint, fstype: '', flags: ['private'] }, (e) => `mount :${parent.mountpoint}, flags: 0x40000: ${errText(e)}`);
+  }
+  run.mount(run.rootfs, run.rootfs, 'bind', MS.BIND | MS.REC, '');
+}
+
+function parentMount(run: RuncRun, path: string): { mountpoint: string; optional: string } | null {
+  let best: { mountpoint: string; optional: string } | null = null;
+  for (const line of run.p.mountinfo().split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 7) continue;
+    const mp = f[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    const sep = f.indexOf('-');
+    const under = mp === '/' || path === mp || path.startsWith(`${mp}/`);
+    if (under && (!best || mp.length > best.mountpoint.length)) best = { mountpoint: mp, optional: f.slice(6, sep).join(' ') };
+  }
+  return best;
+}
+
+/** mountToRootfs(). */
+function mountToRootfs(run: RuncRun, m: RuncMount, cgroupns: boolean, spec: OciSpec, id: string): void {
+  const rootfs = run.rootfs;
+  if (m.recursive) run.warnings.push(`${run.step}: recursive options (rro, rnosuid, …) need mount_setattr(AT_RECURSIVE), which plans cannot say yet; not applied`);
+  if (m.unknownToRuntime.length) run.warnings.push(`${run.step}: ${m.unknownToRuntime.join(', ')} mean something to newer runtimes; runc 1.1 passes them in the data string`);
+  if (m.device === 'proc' || m.device === 'sysfs') {
+    let dest = clean(m.destination);
+    if (!dest.startsWith(rootfs)) dest = join(rootfs, dest);
+    const st = run.stat(dest, false);
+    if (typeof st === 'string') {
+      if (st !== 'ENOENT') throw new RuncError(`lstat ${dest}: ${errText(st)}`, st);
+    } else if (!isDir(st.mode)) throw new RuncError(`filesystem "${m.device}" must be mounted on ordinary directory`);
+    run.mkdirAll(dest);
+    mountPropagate(run, m);
+    return;
+  }
+  const dest = run.secureJoin(rootfs, m.destination);
+  switch (m.device) {
+    case 'mqueue':
+      run.mkdirAll(dest);
+      mountPropagate(run, m);
+      return;
+    case 'tmpfs': {
+      const st = run.stat(dest);
+      if (typeof st === 'string') run.mkdirAll(dest);
+      if (m.tmpcopyup) tmpcopyup(run, m, dest);
+      else mountPropagate(run, m);
+      // runc 1.1: the new tmpfs's root takes the mode of the directory it covers.
+      if (typeof st !== 'string') run.must({ op: 'chmod', path: dest, mode: st.mode & 0o7777 }, (e) => `chmod ${dest}: ${errText(e)}`);
+      return;
+    }
+    case 'bind': {
+      const st = run.stat(m.source);
+      if (typeof st === 'string') throw new RuncError(`stat ${m.source}: ${errText(st)}`, st);
+      checkProcMount(run, dest, m.source);
+      createIfNotExists(run, dest, isDir(st.mode));
+      mountPropagate(run, m);
+      if (m.flags & ~(MS.BIND | MS.REC | MS.REMOUNT)) remount(run, m, dest);
+      return;
+    }
+    case 'cgroup':
+      if (run.host.cgroupUnified) mountCgroupV2(run, m, dest);
+      else mountCgroupV1(run, m, cgroupns, spec, id);
+      return;
+    default:
+      checkProcMount(run, dest, m.source);
+      run.mkdirAll(dest);
+      mountPropagate(run, m);
+  }
+}
+
+/** mountPropagate(): the mount on the resolved destination, then each propagation change. */
+function mountPropagate(run: RuncRun, m: RuncMount): void {
+  let flags = m.flags;
+  // tmpfs and /dev are mounted read-write and made read-only in finalizeRootfs.
+  if (m.device === 'tmpfs' || clean(m.destination) === '/dev') flags &= ~MS.RDONLY;
+  const target = run.secureJoin(run.rootfs, m.destination);
+  run.mount(m.source, target, m.device, flags, m.data, m.destination);
+  for (const p of m.propagation) {
+    const bits = propagationBits(p);
+    run.must({ op: 'mount', source: '', target, fstype: '', flags: planFlags(bits).flags }, (e) => `change mount propagation through procfd: mount :${m.destination}, flags: 0x${bits.toString(16)}: ${errText(e)}`);
+  }
+}
+
+/** runc 1.1's remount() of a bind: MS_REMOUNT with the mount's flags, ro added if the source is. */
+function remount(run: RuncRun, m: RuncMount, dest: string): void {
+  const flags = m.flags | MS.REMOUNT;
+  try {
+    run.mount(m.source, dest, m.device, flags, '', m.destination);
+  } catch (e) {
+    if (!(e instanceof RuncError)) throw e;
+    let srcRo = false;
+    try {
+      srcRo = (run.p.statfs(m.source).flags & ST_RDONLY) !== 0;
+    } catch {
+      throw e;
+    }
+    if (!srcRo) throw e;
+    run.mount(m.source, dest, m.device, flags | MS.RDONLY, '', m.destination);
+  }
+}
+
+/** checkProcMount(): nothing inside /proc but proc on /proc and the lxcfs files. */
+function checkProcMount(run: RuncRun, dest: string, source: string): void {
+  const r = rel(join(run.rootfs, '/proc'), dest);
+  if (r.startsWith('..')) return;
+  if (r === '.') {
+    if (source === '') return;
+    let isProc = false;
+    try {
+      isProc = run.p.statfs(source).type === 0x9fa0;
+    } catch (e) {
+      if (e instanceof SysError) throw new RuncError(`statfs ${source}: ${errText(e.code)}`, e.code);
+      throw e;
+    }
+    if (isProc) return;
+    throw new RuncError(`"${dest}" cannot be mounted because it is not of type proc`);
+  }
+  for (const valid of VALID_PROC_MOUNTS) if (rel(join(run.rootfs, valid), dest) === '.') return;
+  throw new RuncError(`"${dest}" cannot be mounted because it is inside /proc`);
+}
+
+/** createIfNotExists(): a directory (MkdirAll) or an empty file (mode 0755, as runc opens it). */
+function createIfNotExists(run: RuncRun, path: string, directory: boolean): void {
+  if (typeof run.stat(path) !== 'string') return;
+  if (directory) return run.mkdirAll(path);
+  run.mkdirAll(dir(path));
+  run.must({ op: 'write', path, data: '', mode: 0o755 }, (e) => `open ${path}: ${errText(e)}`);
+}
+
+/** tmpcopyup, modelled as the tmpfs mounted in place and the directory's entries made again in it. */
+function tmpcopyup(run: RuncRun, m: RuncMount, dest: string): void {
+  run.warnings.push(`${run.step}: tmpcopyup is modelled as the tmpfs mounted in place and the directory's entries recreated (runc mounts it under a host /tmp directory and moves it)`);
+  const snapshot = snapshotDir(run, dest);
+  mountPropagate(run, m);
+  if (snapshot) for (const op of imageOps(snapshot, dest).filter((o) => !(o.op === 'mkdir' && o.path === dest))) run.exec(op);
+}
+
+function snapshotDir(run: RuncRun, path: string): ImageNode | null {
+  const st = run.stat(path, false);
+  if (typeof st === 'string') return null;
+  const mode = st.mode & 0o7777;
+  const type = st.mode & S_IFMT;
+  if (isLnk(st.mode)) return [2, { target: run.p.readlink(path) }];
+  if (!isDir(st.mode)) return type === 0o100000 ? [1, { mode }, ''] : null;
+  const entries: Record<string, ImageNode> = {};
+  const fd = run.p.open(path, 0o200000);
+  try {
+    for (const e of run.p.getdents(fd)) {
+      if (e.name === '.' || e.name === '..') continue;
+      const child = snapshotDir(run, join(path, e.name));
+      if (child) entries[e.name] = child;
+    }
+  } finally {
+    run.p.close(fd);
+  }
+  return [0, { mode }, entries];
+}
+
+/** mountCgroupV2(): a cgroup2 mount on the destination. */
+function mountCgroupV2(run: RuncRun, m: RuncMount, dest: string): void {
+  run.mkdirAll(dest);
+  run.mount(m.source, dest, 'cgroup2', m.flags, m.data, m.destination);
+}
+
+/** mountCgroupV1(): a tmpfs, then one bind of the container's cgroup from each host hierarchy. */
+function mountCgroupV1(run: RuncRun, m: RuncMount, cgroupns: boolean, spec: OciSpec, id: string): void {
+  const cg = cgroupPath(spec, id);
+  const binds: RuncMount[] = run.host.cgroupV1.map((h) => ({
+    ...parseMountOptions([]),
+    index: -1,
+    device: 'bind',
+    source: join(h.mountpoint, rel(h.root, cg)),
+    destination: join(m.destination, base(h.mountpoint)),
+    flags: MS.BIND | MS.REC | m.flags,
+    propagation: m.propagation,
+  }));
+  const tmpfs: RuncMount = { ...parseMountOptions(['mode=755']), index: -1, source: 'tmpfs', device: 'tmpfs', destination: m.destination, flags: DEFAULT_MOUNT_FLAGS, propagation: m.propagation };
+  mountToRootfs(run, tmpfs, cgroupns, spec, id);
+  for (const b of binds) {
+    if (cgroupns) {
+      const subsystemPath = join(run.rootfs, b.destination);
+      run.mkdirAll(subsystemPath);
+      let data = base(subsystemPath);
+      let source = 'cgroup';
+      if (data === 'systemd') {
+        data = 'name=systemd';
+        source = 'systemd';
+      }
+      run.mount(source, run.secureJoin(run.rootfs, b.destination), 'cgroup', DEFAULT_MOUNT_FLAGS | (m.flags & MS.RDONLY), data, b.destination);
+    } else mountToRootfs(run, b, cgroupns, spec, id);
+  }
+  for (const merged of binds.map((b) => base(b.destination)).filter((s) => s.includes(','))) {
+    for (const ss of merged.split(',')) {
+      const r = run.exec({ op: 'symlink', target: merged, path: join(run.rootfs, m.destination, ss) });
+      if (!r.ok && 'errno' in r && r.errno !== 'EEXIST') throw new RuncError(`symlink ${merged} ${join(run.rootfs, m.destination, ss)}: ${errText(r.errno as Errno)}`, r.errno as Errno);
+    }
+  }
+}
+
+/** createDevices(), setupPtmx(), setupDevSymlinks(). */
+function createDev(run: RuncRun, spec: OciSpec, host: HostFacts): void {
+  run.step = 'createDevices';
+  const specDevs = spec.linux?.devices ?? [];
+  const devices = [
+    ...DEFAULT_DEVICES.filter((d) => !specDevs.some((s) => s.path === d.path)).map((d) => ({ ...d, type: 'char' as const, fileMode: 0o666, uid: 0, gid: 0 })),
+    ...specDevs.map((d) => ({
+      path: d.path,
+      major: d.major ?? 0,
+      minor: d.minor ?? 0,
+      type: d.type === 'b' ? ('block' as const) : d.type === 'p' ? ('fifo' as const) : ('char' as const),
+      fileMode: (d.fileMode ?? 0o666) & 0o7777,
+      uid: d.uid ?? 0,
+      gid: d.gid ?? 0,
+    })),
+  ];
+  for (const d of devices) {
+    if (clean(d.path) === '/dev/ptmx') continue;
+    const dest = run.secureJoin(run.rootfs, d.path);
+    run.mkdirAll(dir(dest));
+    const r = run.exec({ op: 'mknod', path: dest, type: d.type, mode: d.fileMode, major: d.major, minor: d.minor });
+    if (!r.ok) {
+      const code = (r as { errno: Errno }).errno;
+      if (code === 'EEXIST') continue;
+      if (code === 'ENOSYS' || code === 'EPERM') {
+        run.warnings.push(`${d.path}: mknod failed (${code}); runc would bind-mount the host's device instead, which is not modelled`);
+        continue;
+      }
+      throw new RuncError(`error creating device nodes: mknod ${dest}: ${errText(code)}`, code);
+    }
+    run.must({ op: 'chmod', path: dest, mode: d.fileMode }, (e) => `error creating device nodes: chmod ${dest}: ${errText(e)}`);
+    run.must({ op: 'chown', path: dest, uid: d.uid, gid: d.gid }, (e) => `error creating device nodes: chown ${dest}: ${errText(e)}`);
+  }
+  run.step = 'setupPtmx';
+  const ptmx = join(run.rootfs, 'dev/ptmx');
+  const st = run.stat(ptmx, false);
+  if (typeof st !== 'string') {
+    const r = run.exec(isDir(st.mode) ? { op: 'rmdir', path: ptmx } : { op: 'unlink', path: ptmx });
+    if (!r.ok) throw new RuncError(`error setting up ptmx: remove ${ptmx}: ${errText((r as { errno: Errno }).errno)}`, (r as { errno: Errno }).errno);
+  }
+  run.must({ op: 'symlink', target: 'pts/ptmx', path: ptmx }, (e) => `error setting up ptmx: symlink pts/ptmx ${ptmx}: ${errText(e)}`);
+  run.step = 'setupDevSymlinks';
+  const links: [string, string][] = [
+    ['/proc/self/fd', '/dev/fd'],
+    ['/proc/self/fd/0', '/dev/stdin'],
+    ['/proc/self/fd/1', '/dev/stdout'],
+    ['/proc/self/fd/2', '/dev/stderr'],
+  ];
+  // runc looks at the host's /proc (it runs before the pivot).
+  if (host.kcore) links.push(['/proc/kcore', '/dev/core']);
+  if (host.source === 'assumed') run.warnings.push('/dev/core: assumed the host has /proc/kcore (CONFIG_PROC_KCORE); read the host to know');
+  for (const [src, link] of links) {
+    const dst = join(run.rootfs, link);
+    const r = run.exec({ op: 'symlink', target: src, path: dst });
+    if (!r.ok && (r as { errno: Errno }).errno !== 'EEXIST') throw new RuncError(`error setting up /dev symlinks: symlink ${src} ${dst}: ${errText((r as { errno: Errno }).errno)}`, (r as { errno: Errno }).errno);
+  }
+}
+
+/** finalizeRootfs(): read-only tmpfs and /dev, then the read-only root. */
+function finalizeRootfs(run: RuncRun, mounts: RuncMount[], spec: OciSpec): void {
+  run.step = 'finalizeRootfs';
+  for (const m of mounts) {
+    if (!(m.flags & MS.RDONLY)) continue;
+    if (m.device !== 'tmpfs' && clean(m.destination) !== '/dev') continue;
+    // remountReadonly(): MS_REMOUNT|MS_BIND|MS_RDONLY with the mount's flags (EBUSY is retried
+    // five times by runc; the emulator's answer would not change).
+    run.mount('', m.destination, '', m.flags | MS.REMOUNT | MS.BIND | MS.RDONLY, '');
+  }
+  if (spec.root?.readonly) {
+    run.step = 'setReadonly';
+    const flags = MS.BIND | MS.REMOUNT | MS.RDONLY;
+    try {
+      run.mount('', '/', '', flags, '');
+    } catch (e) {
+      if (!(e instanceof RuncError)) throw e;
+      const f = run.p.statfs('/').flags;
+      try {
+        run.mount('', '/', '', flags | (f & 0x3fff), '');
+      } catch (e2) {
+        if (e2 instanceof RuncError) throw new RuncError(`error setting rootfs as readonly: ${e2.message}`, e2.errno);
+        throw e2;
+      }
+    }
+  }
+}
+
+/** readonlyPath(): rbind onto itself (a missing path is skipped), remount ro. */
+function readonlyPath(run: RuncRun, path: string): void {
+  const r = run.exec({ op: 'mount', source: path, target: path, fstype: '', flags: ['bind', 'rec'], data: '' });
+  if (!r.ok) {
+    const code = (r as { errno: Errno }).errno;
+    if (code === 'ENOENT') return;
+    throw new RuncError(`mount ${path}:${path}, flags: 0x5000: ${errText(code)}`, code);
+  }
+  const keep = run.p.statfs(path).flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC);
+  run.mount(path, path, '', keep | MS.BIND | MS.REMOUNT | MS.RDONLY, '');
+}
+
+/** maskPath(): /dev/null over a file, a read-only tmpfs over a directory, nothing if missing. */
+function maskPath(run: RuncRun, path: string): void {
+  const r = run.exec({ op: 'mount', source: '/dev/null', target: path, fstype: '', flags: ['bind'], data: '' });
+  if (r.ok) return;
+  const code = (r as { errno: Errno }).errno;
+  if (code === 'ENOENT') return;
+  if (code === 'ENOTDIR') {
+    run.mount('tmpfs', path, 'tmpfs', MS.RDONLY, '');
+    return;
+  }
+  throw new RuncError(`mount /dev/null:${path}, flags: 0x1000: ${errText(code)}`, code);
+}

@@ -1,0 +1,86 @@
+/**
+ * What overlayfs reads and writes on layer objects to mark them (overlayfs.rst "whiteouts and
+ * opaque directories", "Non-standard behavior", "User xattr"): whiteouts (the character device
+ * 0/0), and its private extended attributes — `trusted.overlay.*`, or `user.overlay.*` with
+ * `userxattr` — opaque, impure, origin, uuid and redirect.
+ *
+ * Values as measured on this kernel over tmpfs layers: opaque and impure are "y"; uuid is 16
+ * bytes; origin is a 33-byte file handle (struct ovl_fb: version, magic 0xfb, length, flags, type,
+ * the lower filesystem's uuid and a 12-byte tmpfs file id). Their contents are invisible to plans;
+ * their sizes count against the upper tmpfs's inode space, as the kernel's do.
+ */
+import { isDir, S_IFCHR, S_IFMT, type Inode } from '../../vfs/inode.js';
+
+const encoder = new TextEncoder();
+const Y = encoder.encode('y');
+
+/** OVL_WHITEOUT_DEV is 0/0: a whiteout is a character device with that number. */
+export function isWhiteout(inode: Inode): boolean {
+  return (inode.mode & S_IFMT) === S_IFCHR && inode.rdev === 0;
+}
+
+/** The private attribute names of one overlay: trusted.overlay.* unless `userxattr`. */
+export class OvlXattrs {
+  readonly prefix: string;
+  readonly opaque: string;
+  readonly impure: string;
+  readonly origin: string;
+  readonly uuid: string;
+  readonly redirect: string;
+
+  constructor(readonly userxattr: boolean) {
+    this.prefix = userxattr ? 'user.overlay.' : 'trusted.overlay.';
+    this.opaque = this.prefix + 'opaque';
+    this.impure = this.prefix + 'impure';
+    this.origin = this.prefix + 'origin';
+    this.uuid = this.prefix + 'uuid';
+    this.redirect = this.prefix + 'redirect';
+  }
+
+  /** ovl_is_private_xattr(): never shown through the overlay, never copied up. */
+  isPrivate(name: string): boolean {
+    return name.startsWith(this.prefix);
+  }
+
+  /** ovl_is_opaquedir(): a directory marked opaque hides what lies below it. */
+  isOpaqueDir(inode: Inode): boolean {
+    if (!isDir(inode.mode)) return false;
+    const v = inode.getxattr(this.opaque);
+    return v !== undefined && v.length === 1 && v[0] === Y[0];
+  }
+
+  has(inode: Inode, name: string): boolean {
+    return inode.getxattr(name) !== undefined;
+  }
+
+  /**
+   * ovl_check_setxattr(): sets an attribute on an upper object. With `userxattr` the upper
+   * filesystem refuses user.* on anything but files and directories; overlayfs then goes on
+   * without the mark, as the kernel does for symlinks and special files.
+   */
+  set(inode: Inode, name: string, value: Uint8Array): void {
+    const t = inode.mode & S_IFMT;
+    if (this.userxattr && t !== 0o100000 && t !== 0o040000) return;
+    inode.setxattr(name, value, 0);
+  }
+
+  setY(inode: Inode, name: string): void {
+    this.set(inode, name, Y);
+  }
+}
+
+/**
+ * The origin file handle of a lower object (ovl_get_origin_fh): the layout of struct ovl_fb for a
+ * tmpfs file id, with the inode number where the kernel puts it; empty for a lower filesystem
+ * that cannot decode file handles (an overlay), which means "copied up, origin unknown".
+ */
+export function originHandle(lower: Inode, decodable: boolean): Uint8Array {
+  if (!decodable) return new Uint8Array(0);
+  const fh = new Uint8Array(33);
+  fh.set([0x00, 0xfb, 33, 0x00, 0x01]);
+  // The filesystem's identity where its uuid goes, the inode number where the file id starts.
+  const v = new DataView(fh.buffer);
+  v.setUint32(5, lower.sb.dev >>> 0, true);
+  v.setUint32(21, lower.ino >>> 0, true);
+  return fh;
+}

@@ -1,0 +1,40 @@
+/**
+ * The mounting task as a filesystem type sees it: the FsContext of a mount(2) that a task makes,
+ * which lets the type resolve the paths its options name (overlayfs's lowerdir, upperdir and
+ * workdir: kern_path() in the mounter's context, with its root, cwd and permissions) and learn
+ * the little it may know of the mounts they lie on, without holding a `Mount` (DESIGN.md
+ * decision 3).
+ */
+import type { FsContext, MountDir, SuperBlock } from './inode.js';
+import { SB_RDONLY } from './inode.js';
+import type { Path } from './mount.js';
+import type { Process } from './process.js';
+
+/** What a filesystem may know of a resolved path: its dentry, and its mount's write state. */
+export function mountDirOf(p: Path): MountDir {
+  return {
+    dentry: p.dentry,
+    readonly: p.mnt.readonly || (p.mnt.sb.flags & SB_RDONLY) !== 0,
+    unbindable: p.mnt.unbindable,
+    mount: p.mnt,
+  };
+}
+
+/**
+ * The context of a new superblock made by task `p`: the kernel's, plus path resolution as `p`
+ * and superblock liveness (an overlay's claim on its upper and work directories lasts as long
+ * as the overlay has a mount).
+ *
+ * @example
+ * ```ts
+ * const sb = type.mount(taskFsContext(p), 'none', 0, 'lowerdir=/a:/b');
+ * ```
+ */
+export function taskFsContext(p: Process): FsContext {
+  return {
+    ...p.kernel.fsContext(p.creds),
+    resolveDir: (path: string) => mountDirOf(p.resolve(path, true)),
+    isMounted: (sb: SuperBlock) => p.kernel.mountsOf(sb).size > 0,
+    ...(p.fsParams ? { params: p.fsParams } : {}),
+  };
+}

@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+/**
+ * The runc oracle: runs each example bundle (examples/bundles/NAME) with the real runc and keeps
+ * what the container sees in /proc/self/mountinfo, as test data for the dry-run.
+ *
+ *     node test/boot/record-runc.mjs [NAME...]        # needs root and runc; writes test/boot/runc/
+ *
+ * For each bundle it writes test/boot/runc/NAME.mountinfo (runc's container's mount table) or,
+ * when runc fails, NAME.error (runc's message, normalised). How a bundle runs:
+ *
+ * - The process re-executes itself under `unshare -m --propagation private`; that child mounts a
+ *   fresh tmpfs (`mount -t tmpfs -o mode=755 none DIR`, the sandbox root of plan-format.md) on a
+ *   mkdtemp directory and materialises the bundle there as DIR/bundle: bundle.json's tree (modes
+ *   as given; `hostCopy` files, busybox, copied from the host) and the recording spec. So the
+ *   container's root is `/bundle/rootfs` of a tmpfs `none`, as in the emulator's sandbox, and
+ *   nothing is left on the host when the child's namespace goes.
+ * - The recording spec (`recordingSpec`) is the bundle's with its process replaced by
+ *   `cat /proc/self/mountinfo` without a terminal, and its cgroupsPath by /vfsemu-rec-NAME: one
+ *   level, which runc removes again when the container goes (runc leaves the parents of a deeper
+ *   path behind on the host), and no dependence on runc's own cgroup for cgroup v1 root fields.
+ * - `runc --root DIR/state run --bundle DIR/bundle vfsemu-rec-NAME`, stdout kept.
+ *
+ * `normaliseRecording` is what the reproducibility test compares: mount ids, parent ids and
+ * device numbers become tokens by first appearance (they change from run to run).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const EXAMPLES = join(here, '..', '..', 'examples', 'bundles');
+export const RECORDINGS = join(here, 'runc');
+
+/** The bundle's spec as the recording runs it. */
+export function recordingSpec(spec, name) {
+  const s = structuredClone(spec);
+  s.process = {
+    ...(s.process ?? {}),
+    terminal: false,
+    args: ['cat', '/proc/self/mountinfo'],
+    cwd: '/',
+    env: ['PATH=/bin:/usr/bin:/sbin:/usr/sbin'],
+    user: { uid: 0, gid: 0 },
+  };
+  s.linux = { ...(s.linux ?? {}), cgroupsPath: `/vfsemu-rec-${name}` };
+  return s;
+}
+
+/** Writes an image node (src/boot/rootfs-image.ts) at `path`; `hostCopy` files come from the host. */
+export function materialise(node, path) {
+  const [type, meta] = node;
+  if (type === 0) {
+    mkdirSync(path, { recursive: true });
+    for (const [name, child] of Object.entries(node[2])) materialise(child, join(path, name));
+    chmodSync(path, meta.mode ?? 0o755);
+  } else if (type === 1) {
+    if (meta.hostCopy) copyFileSync(meta.hostCopy, path);
+    else writeFileSync(path, node[2].startsWith('data:') ? Buffer.from(node[2].replace(/^data:[^,]*;base64,/, ''), 'base64') : node[2]);
+    chmodSync(path, meta.mode ?? 0o644);
+  } else {
+    symlinkSync(meta.target, path);
+  }
+  if ((meta.uid || meta.gid) && type !== 2) chownSync(path, meta.uid ?? 0, meta.gid ?? 0);
+}
+
+/** runc's error without what changes between runs (time stamp, procfd numbers). */
+export function normaliseError(stderr) {
+  const m = /msg="(.*)"\s*$/m.exec(stderr);
+  const msg = (m ? m[1] : stderr.trim()).replace(/\\"/g, '"');
+  return msg.replace(/\/proc\/self\/fd\/[0-9]+/g, '/proc/self/fd/N') + '\n';
+}
+
+/** Mount ids and device numbers as tokens by first appearance. */
+export function normaliseRecording(text) {
+  const ids = new Map();
+  const devs = new Map();
+  const id = (x) => (ids.has(x) ? ids.get(x) : (ids.set(x, `M${ids.size + 1}`), ids.get(x)));
+  const dev = (x) => (devs.has(x) ? devs.get(x) : (devs.set(x, `D${devs.size + 1}`), devs.get(x)));
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const f = l.split(' ');
+      f[0] = id(f[0]);
+      f[1] = id(f[1]);
+      f[2] = dev(f[2]);
+      return f.join(' ');
+    });
+}
+
+/** Inside the private namespace: one bundle, run by runc; prints a JSON result on stdout. */
+function inner(name) {
+  const top = mkdtempSync('/tmp/vfsemu-runc.');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'mode=755', 'none', top]);
+    const bundle = join(top, 'bundle');
+    const dir = join(EXAMPLES, name);
+    materialise(JSON.parse(readFileSync(join(dir, 'bundle.json'), 'utf8')), bundle);
+    const spec = recordingSpec(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), name);
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
+    const r = spawnSync('runc', ['--root', join(top, 'state'), 'run', '--bundle', bundle, `vfsemu-rec-${name}`], { encoding: 'utf8', timeout: 60_000 });
+    process.stdout.write(JSON.stringify({ status: r.status, stdout: r.stdout, stderr: r.stderr }));
+  } finally {
+    spawnSync('umount', ['-l', top]);
+    rmdirSync(top);
+  }
+}
+
+/** Runs one example under runc in a private mount namespace: { status, stdout, stderr }. */
+export function runExample(name) {
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', process.execPath, fileURLToPath(import.meta.url), '--inner', name], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`recording ${name} failed: ${r.stderr || r.error}`);
+  return JSON.parse(r.stdout);
+}
+
+/**
+ * What the recordings depend on in this host (src/host/host-facts.ts HostFactsSources): its
+ * cgroup mounts, /proc/cgroups, /proc/kcore, /proc's top level, and runc's version.
+ */
+export function hostSources() {
+  const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => / - cgroup2? /.test(l))
+    .join('\n');
+  const procEntries = [];
+  for (const name of readdirSync('/proc').sort()) {
+    if (/^[0-9]+$/.test(name) || name === 'self' || name === 'thread-self') continue;
+    const st = lstatSync(`/proc/${name}`);
+    if (st.isSymbolicLink()) procEntries.push({ name, kind: 'link', target: readlinkSync(`/proc/${name}`) });
+    else procEntries.push({ name, kind: st.isDirectory() ? 'dir' : 'file', mode: st.mode & 0o7777 });
+  }
+  const runc = spawnSync('runc', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
+  const kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  return { recorded: `${runc}, Linux ${kernel}`, mountinfo, cgroups: readFileSync('/proc/cgroups', 'utf8'), kcore: existsSync('/proc/kcore'), procEntries };
+}
+
+/** Why runc cannot be run here, or null. */
+export function runcUnavailable() {
+  if (process.platform !== 'linux') return 'runc needs Linux';
+  if (spawnSync('runc', ['--version']).status !== 0) return 'runc is not installed (apt-get install runc)';
+  if (spawnSync('unshare', ['--version']).status !== 0) return 'unshare(1) is not installed';
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const eff = BigInt('0x' + (/^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0'));
+  if (((eff >> 21n) & 1n) === 0n) return 'no CAP_SYS_ADMIN (run as root)';
+  return null;
+}
+
+function main(args) {
+  if (args[0] === '--inner') return inner(args[1]);
+  const why = runcUnavailable();
+  if (why) {
+    console.error(`record-runc: ${why}`);
+    process.exit(3);
+  }
+  const names = args.length ? args : readdirSync(EXAMPLES).filter((n) => existsSync(join(EXAMPLES, n, 'bundle.json'))).sort();
+  mkdirSync(RECORDINGS, { recursive: true });
+  writeFileSync(join(RECORDINGS, 'host.json'), JSON.stringify(hostSources(), null, 1) + '\n');
+  for (const name of names) {
+    const r = runExample(name);
+    if (r.status === 0) {
+      writeFileSync(join(RECORDINGS, `${name}.mountinfo`), r.stdout);
+      console.log(`${name}: ${r.stdout.split('\n').filter(Boolean).length} mounts`);
+    } else {
+      writeFileSync(join(RECORDINGS, `${name}.error`), normaliseError(r.stderr));
+      console.log(`${name}: runc failed (exit ${r.status}): ${normaliseError(r.stderr).trim()}`);
+    }
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main(process.argv.slice(2));
