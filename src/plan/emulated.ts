@@ -224,8 +224,11 @@ class PlanRun {
         return { ok: true };
       }
       case 'pivot_root':
-        // Not in the emulator yet (the propagation issue adds it): the call does not exist here.
-        throw new SysError('ENOSYS', 'pivot_root');
+        p.pivotRoot(op.new_root, op.put_old);
+        // The sandbox root of this namespace is the new root now: the native backend reopens its
+        // mountinfo and root descriptors there.
+        this.remember();
+        return { ok: true };
       case 'readdir': {
         const fd = p.open(op.path, O_RDONLY | O_DIRECTORY);
         try {

@@ -10,7 +10,7 @@ import { Dentry } from './dentry.js';
 import { errno } from './errno.js';
 import { IdAllocator } from './ids.js';
 import { makedev, type FileSystemType, type FsContext, type SuperBlock } from './inode.js';
-import { Mount } from './mount.js';
+import { Mount, type Path } from './mount.js';
 import { attachMnt, MountNamespace } from './mount-namespace.js';
 import { CL_COPY_UNBINDABLE, Propagation } from './propagation.js';
 import { SteppingClock, type Clock } from './time.js';
@@ -21,6 +21,14 @@ export interface KernelOptions {
   totalRamPages?: number;
   /** fs.mount-max: mounts a namespace may hold (ENOSPC beyond). */
   mountMax?: number;
+}
+
+/** What the kernel knows of a task: where its root and cwd are, and how to move them. */
+export interface RootedTask {
+  readonly root: Path;
+  readonly cwd: Path;
+  setRoot(p: Path): void;
+  setCwd(p: Path): void;
 }
 
 export class Kernel {
@@ -37,6 +45,8 @@ export class Kernel {
   private readonly sbRoots = new WeakMap<SuperBlock, Dentry>();
   /** s_mounts of each superblock, so that a remount read-only looks at its own mounts only. */
   private readonly sbMounts = new WeakMap<SuperBlock, Set<Mount>>();
+  /** Live tasks, for what changes every task's root or cwd at once (pivot_root's chroot_fs_refs). */
+  private readonly liveTasks = new Set<RootedTask>();
 
   constructor(opts: KernelOptions = {}) {
     this.clock = opts.clock ?? new SteppingClock();
@@ -142,6 +152,20 @@ export class Kernel {
    * mntput()'s last reference: a mount that has left its namespace gives its id back once
    * nothing (open file, cwd, root) pins it any more.
    */
+  /** A task starts (a Process is made) or exits. */
+  addTask(t: RootedTask): void {
+    this.liveTasks.add(t);
+  }
+
+  removeTask(t: RootedTask): void {
+    this.liveTasks.delete(t);
+  }
+
+  /** The live tasks, in the order they started. */
+  tasks(): RootedTask[] {
+    return [...this.liveTasks];
+  }
+
   maybeRelease(m: Mount): void {
     if (m.ns || m.refs > 0 || m.released) return;
     m.released = true;

@@ -31,7 +31,7 @@ import {
 } from './mount.js';
 import type { Dentry } from './dentry.js';
 import type { Kernel } from './kernel.js';
-import { changeMountpoint, commitTree, mountsOn, setMountpoint, topmostOvermount, umountMnt, type MountNamespace } from './mount-namespace.js';
+import { attachMnt, changeMountpoint, commitTree, mountsOn, setMountpoint, topmostOvermount, umountMnt, type MountNamespace } from './mount-namespace.js';
 import type { Process } from './process.js';
 import { taskFsContext } from './mount-dir.js';
 import { CL_COPY_UNBINDABLE, CL_EXPIRE, dominatingId, type PropagationType } from './propagation.js';
@@ -407,6 +407,57 @@ export function detachMounts(kernel: Kernel, d: Dentry): void {
       umountMnt(m);
       kernel.maybeRelease(m);
     }
+  }
+}
+
+/** is_path_reachable(): `dentry` of `mnt` lies at or below `root`, climbing through mount points. */
+function isPathReachable(mnt: Mount, dentry: Dentry, root: Path): boolean {
+  while (mnt !== root.mnt && mnt.parent && mnt.mountpoint) {
+    dentry = mnt.mountpoint;
+    mnt = mnt.parent;
+  }
+  return mnt === root.mnt && dentry.isSubdirOf(root.dentry);
+}
+
+/**
+ * pivot_root(2): the mount at `newRoot` takes the place of the task's root mount, which moves to
+ * `putOld`; tasks whose root or cwd was the old root move to the new one (chroot_fs_refs). The
+ * checks and their errnos in the kernel's order.
+ */
+export function pivotRoot(p: Process, newRoot: string, putOld: string): void {
+  mayMount(p);
+  const neu = p.resolve(newRoot, true);
+  if (!isDir(neu.dentry.inode.mode)) throw errno('ENOTDIR');
+  const oldPath = p.resolve(putOld, true);
+  if (!isDir(oldPath.dentry.inode.mode)) throw errno('ENOTDIR');
+  const root = p.root;
+  const old = lockMount(oldPath);
+  const newMnt = neu.mnt;
+  const rootMnt = root.mnt;
+  const oldMnt = old.mnt;
+  // Nothing involved may propagate: the move could not be mirrored in the peers.
+  if (oldMnt.shared || newMnt.parent?.shared || rootMnt.parent?.shared) throw errno('EINVAL');
+  if (!checkMnt(p, rootMnt) || !checkMnt(p, newMnt)) throw errno('EINVAL');
+  if (neu.dentry.unlinked) throw errno('ENOENT');
+  // The new root and put_old must be other mounts than the current root.
+  if (newMnt === rootMnt || oldMnt === rootMnt) throw errno('EBUSY');
+  // The root must be a mount root and attached; so must the new root.
+  if (!pathMounted(root) || !rootMnt.parent || !rootMnt.mountpoint) throw errno('EINVAL');
+  if (!pathMounted(neu) || !newMnt.parent) throw errno('EINVAL');
+  // put_old must be at or under the new root, and the new root under the current root.
+  if (!isPathReachable(oldMnt, old.dentry, neu)) throw errno('EINVAL');
+  if (!isPathReachable(newMnt, neu.dentry, root)) throw errno('EINVAL');
+  const rootParent = rootMnt.parent;
+  const rootMp = rootMnt.mountpoint;
+  umountMnt(newMnt);
+  umountMnt(rootMnt);
+  attachMnt(rootMnt, oldMnt, old.dentry);
+  attachMnt(newMnt, rootParent, rootMp);
+  // chroot_fs_refs(): every task of the kernel whose root or cwd was the old root.
+  const neuRoot: Path = { mnt: newMnt, dentry: neu.dentry };
+  for (const t of p.kernel.tasks()) {
+    if (t.root.mnt === rootMnt && t.root.dentry === root.dentry) t.setRoot(neuRoot);
+    if (t.cwd.mnt === rootMnt && t.cwd.dentry === root.dentry) t.setCwd(neuRoot);
   }
 }
 

@@ -125,6 +125,7 @@ export class Process implements WalkTask {
     this.root = root;
     this.cwd = root;
     root.mnt.refs += 2;
+    kernel.addTask(this);
   }
 
   /** A child task sharing nothing mutable: copies of creds, fs root/cwd and the fd table. */
@@ -138,6 +139,7 @@ export class Process implements WalkTask {
 
   /** Exits: closes every descriptor and drops root and cwd. */
   exit(): void {
+    this.kernel.removeTask(this);
     for (const fd of this.fds.open()) this.closeFd(fd);
     this.root.mnt.refs--;
     this.cwd.mnt.refs--;
@@ -1073,6 +1075,11 @@ export class Process implements WalkTask {
   /** capset(2) of the effective and permitted sets (inheritable empty). */
   capset(effective: bigint, permitted: bigint): void {
     this.sys('capset', undefined, () => void (this.creds = credSys.capset(this.creds, effective, permitted)));
+  }
+
+  /** pivot_root(2). */
+  pivotRoot(newRoot: string, putOld: string): void {
+    this.sys('pivot_root', newRoot, () => mountSys.pivotRoot(this, newRoot, putOld), putOld);
   }
 
   unshareMountNs(): void {
