@@ -24,7 +24,7 @@ const std::map<std::string, OpKind>& opKinds() {
       {"truncate", OpKind::Truncate}, {"mount", OpKind::Mount},   {"umount", OpKind::Umount},
       {"unshare", OpKind::Unshare}, {"setns", OpKind::Setns},     {"stat", OpKind::Stat},
       {"read", OpKind::Read},       {"readdir", OpKind::Readdir}, {"setcred", OpKind::Setcred},
-      {"fsmount", OpKind::Fsmount},
+      {"fsmount", OpKind::Fsmount},  {"pivot_root", OpKind::PivotRoot}, {"mknod", OpKind::Mknod},
   };
   return kinds;
 }
@@ -59,6 +59,7 @@ NativeOp marshalOp(const Napi::Env& env, const Napi::Object& o, uint32_t index) 
   op.flags = static_cast<uint64_t>(num(o, "flags"));
   op.length = num(o, "length");
   op.ns = num(o, "ns");
+  op.dev = static_cast<uint64_t>(num(o, "dev"));
   if (has(o, "groups")) {
     op.hasGroups = true;
     Napi::Array groups = o.Get("groups").As<Napi::Array>();

@@ -141,7 +141,8 @@ class Runner {
   // (fs/proc_namespace.c mounts_open_common), so each descriptor later shows its namespace's
   // final table from its sandbox root, even after setcred dropped the right to open it.
   // False when one failed: the first failing step in *step, its errno in *err.
-  bool openNamespace(size_t ns, SetupStep* step, int* err) noexcept {
+  // With `rootMoved`, only the two that depend on the root (after pivot_root) are opened again.
+  bool openNamespace(size_t ns, SetupStep* step, int* err, bool rootMoved = false) noexcept {
     struct Want {
       std::vector<int>& fds;
       int dir;
@@ -156,6 +157,7 @@ class Runner {
     };
     bool ok = true;
     for (Want& want : wants) {
+      if (rootMoved && &want.fds == &s_.nsFds) continue;
       long fd = sys(SYS_openat, want.dir, want.path, want.flags, 0);
       want.fds[ns] = static_cast<int>(fd);
       if (fd < 0 && ok) {
@@ -248,6 +250,10 @@ class Runner {
         return readdir(op, index);
       case OpKind::Setcred:
         return setcred(op);
+      case OpKind::PivotRoot:
+        return pivotRoot(op);
+      case OpKind::Mknod:
+        return call(SYS_mknodat, AT_FDCWD, path, op.mode, op.dev);
       case OpKind::Fsmount:
         return fsmount(op);
     }
@@ -378,6 +384,22 @@ class Runner {
     if (!(e = call(SYS_fchdir, rootFd)) && !(e = call(SYS_chroot, "."))) return 0;
     outside_ = true;
     return e;
+  }
+
+  // pivot_root(2). On success the task's root is the new root (chroot_fs_refs), so this
+  // namespace's mountinfo and saved root descriptors, which hold the old root, are opened again
+  // from the new one, as the emulator re-takes the namespace's sandbox root.
+  int pivotRoot(const NativeOp& op) noexcept {
+    int e = call(SYS_pivot_root, op.path.c_str(), op.path2.c_str());
+    if (e) return e;
+    call(SYS_close, s_.mountinfoFds[current_]);
+    call(SYS_close, s_.rootFds[current_]);
+    // A descriptor that cannot be opened again is reported when the tables are read (its
+    // errno then ends the run as incomplete); the pivot itself has happened.
+    SetupStep step = kStepOpenMountinfo;
+    int err = 0;
+    openNamespace(current_, &step, &err, true);
+    return 0;
   }
 
   // prctl(PR_SET_KEEPCAPS, 1), setgroups(2), setresgid(2), setresuid(2), capset(2): the first

@@ -20,6 +20,8 @@ enum class OpKind : uint32_t {
   Mkdir, Write, Symlink, Link, Unlink, Rmdir, Rename, Chmod, Chown, Truncate,
   Mount, Umount, Unshare, Setns, Stat, Read, Readdir, Setcred,
   Fsmount,  // a `mount` with `fsconfig`: fsopen + fsconfig a param + fsmount + move_mount
+  PivotRoot,  // pivot_root(path, path2); then this namespace's sandbox root is the new root
+  Mknod,      // mknodat(AT_FDCWD, path, mode, dev)
 };
 
 // One fsconfig(2) call of an Fsmount: FSCONFIG_SET_STRING key=value, or FSCONFIG_SET_FLAG key.
@@ -42,6 +44,7 @@ struct NativeOp {
   uint64_t flags = 0;         // mount, umount, rename flags; stat: 1 = nofollow
   int64_t length = 0;         // truncate
   int64_t ns = 0;             // setns
+  uint64_t dev = 0;           // mknod: the device number, already makedev()'d
   bool hasGroups = false;
   std::vector<uint32_t> groups;  // setcred: gid_t list for setgroups(2)
   uint64_t caps = 0;             // setcred: effective = permitted set

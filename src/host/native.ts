@@ -12,12 +12,13 @@
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import type { Backend } from '../plan/backend.js';
-import { FSMOUNT_FLAGS, MOUNT_FLAGS, statResult, UMOUNT_FLAGS } from '../plan/emulated.js';
+import { FSMOUNT_FLAGS, MKNOD_TYPES, MOUNT_FLAGS, statResult, UMOUNT_FLAGS } from '../plan/emulated.js';
 import { fsconfigParams } from '../plan/overlay-data.js';
 import { BackendUnavailable, stoppedResult, type OpResult, type Outcome } from '../plan/outcome.js';
 import type { MountFlagName, Plan, PlanOp } from '../plan/plan.js';
 import { Cap, Credentials, type CapName } from '../vfs/creds.js';
 import { errnoName } from '../vfs/errno.js';
+import { makedev } from '../vfs/inode.js';
 import { processCapabilities } from './caps.js';
 import { RENAME_EXCHANGE, RENAME_NOREPLACE } from '../vfs/process.js';
 import type { Stat } from '../vfs/stat.js';
@@ -39,6 +40,8 @@ interface NativeOp {
   flags?: number;
   length?: number;
   ns?: number;
+  /** mknod: the device number, makedev()'d. */
+  dev?: number;
   groups?: number[];
   caps?: bigint;
   /** fsmount: the fsconfig(2) calls, [key, value or null for a flag]. */
@@ -174,10 +177,11 @@ function marshal(op: PlanOp): NativeOp {
       return { op: op.op, path: op.path, flags: op.nofollow ? 1 : 0 };
     case 'setcred':
       return { op: op.op, uid: op.uid, gid: op.gid, groups: op.groups, caps: Credentials.capsOf((op.caps ?? []).map((n) => n.toUpperCase() as CapName)) };
-    case 'mknod':
+    case 'mknod': {
+      return { op: op.op, path: op.path, mode: MKNOD_TYPES[op.type] | (op.mode ?? 0o644), dev: makedev(op.major ?? 0, op.minor ?? 0) };
+    }
     case 'pivot_root':
-      // runNative refuses plans with these before marshalling (the addon has no such op yet).
-      throw new BackendUnavailable(`the native addon has no ${op.op} op yet`);
+      return { op: op.op, path: op.new_root, path2: op.put_old };
   }
 }
 
@@ -227,8 +231,6 @@ function howChildEnded(raw: RawRun, opts: NativeRunOptions, timeoutMs: number): 
 export function runNative(plan: Plan, opts: NativeRunOptions = {}): Outcome {
   const reason = nativeUnavailableReason();
   if (reason) throw new BackendUnavailable(reason);
-  const missing = plan.ops.find((o) => o.op === 'mknod' || o.op === 'pivot_root');
-  if (missing) throw new BackendUnavailable(`the native addon has no ${missing.op} op yet (docs/plan-format-extensions.md)`);
   // poll(2) takes an int of milliseconds.
   const timeoutMs = Math.max(0, Math.min(Math.floor(opts.timeoutMs ?? 10_000), 0x7fffffff));
   const raw = loadAddon()!.run(plan.ops.map(marshal), opts.killAfterOp ?? -1, timeoutMs);

@@ -27,11 +27,11 @@ export interface ParityOptions {
   seed: number;
   /** Random ops a plan holds at most, besides the fixed prefix and suffix. */
   maxOps: number;
-  /** Generate `shared`/`slave` too (off until propagation events are modelled). */
-  propagation?: boolean;
   /**
    * Which plans: `default` (src/plan/arbitrary.ts, every op over a small tree and tmpfs
-   * mounts) or `overlay` (src/plan/arbitrary-overlay.ts, layers, an overlay and ops through it).
+   * mounts), `propagation` (the same ops, weighted to build shared trees, slaves and peer groups
+   * across two to four namespaces) or `overlay` (src/plan/arbitrary-overlay.ts, layers, an
+   * overlay and ops through it).
    */
   profile?: ParityProfile;
   /** Where a shrunk counterexample is written (created when needed); none when absent. */
@@ -40,8 +40,8 @@ export interface ParityOptions {
   onPlan?: (stats: ParityStats) => void;
 }
 
-export type ParityProfile = 'default' | 'overlay';
-export const PARITY_PROFILES: readonly ParityProfile[] = ['default', 'overlay'];
+export type ParityProfile = 'default' | 'propagation' | 'overlay';
+export const PARITY_PROFILES: readonly ParityProfile[] = ['default', 'propagation', 'overlay'];
 
 export interface BackendTiming {
   plans: number;
@@ -115,7 +115,7 @@ export function runParity(opts: ParityOptions): ParityReport {
   let passed = 0;
   let shrinking = false;
   let thrown: unknown = null;
-  const plans = opts.profile === 'overlay' ? overlayPlanArbitrary({ maxOps: opts.maxOps }) : planArbitrary({ maxOps: opts.maxOps, propagation: opts.propagation ?? false });
+  const plans = opts.profile === 'overlay' ? overlayPlanArbitrary({ maxOps: opts.maxOps }) : planArbitrary({ maxOps: opts.maxOps, propagation: opts.profile === 'propagation' });
   const property = fc.property(plans, (plan) => {
     let equal: boolean;
     try {

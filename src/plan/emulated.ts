@@ -23,7 +23,7 @@ import type { Stat } from '../vfs/stat.js';
 import type { Backend } from './backend.js';
 import { fsconfigParams } from './overlay-data.js';
 import { stoppedResult, type FileType, type OpResult, type Outcome, type StatResult } from './outcome.js';
-import type { MountFlagName, Plan, PlanOp, UmountFlagName } from './plan.js';
+import type { MknodTypeName, MountFlagName, Plan, PlanOp, UmountFlagName } from './plan.js';
 
 /** MS_* value of each plan flag name. */
 export const MOUNT_FLAGS: Record<MountFlagName, number> = {
@@ -49,6 +49,9 @@ export const MOUNT_FLAGS: Record<MountFlagName, number> = {
   strictatime: ms.MS_STRICTATIME,
   lazytime: ms.MS_LAZYTIME,
 };
+
+/** S_IF* type bits of each `mknod` type name. */
+export const MKNOD_TYPES: Record<MknodTypeName, number> = { char: S_IFCHR, block: S_IFBLK, fifo: S_IFIFO, file: S_IFREG, socket: S_IFSOCK };
 
 export const UMOUNT_FLAGS: Record<UmountFlagName, number> = {
   force: ms.MNT_FORCE,
@@ -219,8 +222,7 @@ class PlanRun {
         return { ok: true };
       }
       case 'mknod': {
-        const type = { char: S_IFCHR, block: S_IFBLK, fifo: S_IFIFO, file: S_IFREG, socket: S_IFSOCK }[op.type];
-        p.mknod(op.path, type | (op.mode ?? 0o644), makedev(op.major ?? 0, op.minor ?? 0));
+        p.mknod(op.path, MKNOD_TYPES[op.type] | (op.mode ?? 0o644), makedev(op.major ?? 0, op.minor ?? 0));
         return { ok: true };
       }
       case 'pivot_root':

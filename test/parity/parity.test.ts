@@ -1,7 +1,8 @@
 /**
  * Parity against the host kernel: every corpus plan (test/parity/corpus/, shrunk counterexamples
- * of divergences since fixed) replays equal on both backends, and a random run of PARITY_RUNS
- * plans (default 500) with a printed seed (PARITY_SEED to replay another) finds no divergence.
+ * of divergences since fixed) replays equal on both backends, and random runs of PARITY_RUNS
+ * default plans (500 unless set) and half as many propagation plans, with a printed seed
+ * (PARITY_SEED to replay another), find no divergence.
  * Needs CAP_SYS_ADMIN; without it the suite is skipped with the reason printed. With it, a missing
  * addon is a failure, not a skip.
  */
@@ -33,10 +34,13 @@ describe.skipIf(noPrivilege)('parity with the host kernel', () => {
     });
   });
 
-  it(`finds no divergence in ${RUNS} random plans (seed ${SEED})`, () => {
-    const r = runParity({ runs: RUNS, seed: SEED, maxOps: 25 });
+  it.each([
+    ['default', RUNS],
+    ['propagation', Math.ceil(RUNS / 2)],
+  ] as const)('finds no divergence in random %s plans (seed printed)', (profile, runs) => {
+    const r = runParity({ runs, seed: SEED, maxOps: profile === 'propagation' ? 40 : 25, profile });
     const rate = (t: { plans: number; ms: number }) => ((t.plans * 1000) / t.ms).toFixed(0);
-    console.log(`parity: seed ${SEED}, ${r.compared} plans compared; emulated ${rate(r.emulated)} plans/s, native ${rate(r.native)} plans/s`);
+    console.log(`parity (${profile}): seed ${SEED}, ${r.compared} plans compared; emulated ${rate(r.emulated)} plans/s, native ${rate(r.native)} plans/s`);
     expect(r.divergence ? `${JSON.stringify(r.divergence.plan)}\n${r.divergence.diff}` : '').toBe('');
   }, 600_000);
 });
