@@ -1,6 +1,7 @@
 /**
  * What a runc dry-run needs to know about the host it predicts for, beyond the bundle: the cgroup
- * setup (runc mounts cgroup v1 as binds of the host's own hierarchies, cgroup v2 as a mount),
+ * setup (runc mounts cgroup v1 as binds of the host's own hierarchies, cgroup v2 as a mount) and
+ * the cgroups runc runs in (a relative cgroupsPath lies under them),
  * whether /proc/kcore exists (runc links /dev/core to it only then), and which top-level /proc
  * entries the kernel has (runc's maskedPaths skip the missing ones). src/host/host-facts.ts reads
  * them on Linux; otherwise `ASSUMED_HOST` stands in and the dry-run says so.
@@ -8,6 +9,7 @@
 import { CGROUP_V1_SUBSYSTEMS, cgroup2Type, cgroupType, type CgroupLayout, type CgroupV1Hierarchy } from '../fs/cgroup/cgroup.js';
 import { procType, REFERENCE_PROC_ENTRIES, type ProcEntry } from '../fs/proc/proc.js';
 import type { FileSystemType } from '../vfs/inode.js';
+import { clean, join, rel } from './paths.js';
 
 /** One cgroup v1 hierarchy mounted on the host, as /proc/self/mountinfo shows it. */
 export interface HostCgroupMount {
@@ -29,6 +31,11 @@ export interface HostFacts {
   cgroup2Flags: string[];
   /** Controllers the kernel has (/proc/cgroups). */
   cgroupControllers: string[];
+  /**
+   * The cgroup runc itself runs in, by controller (`memory`, `name=systemd`; /proc/self/cgroup):
+   * a relative cgroupsPath, or none, puts the container under it. A missing entry is `/`.
+   */
+  selfCgroup: Record<string, string>;
   /** /proc/kcore exists (CONFIG_PROC_KCORE). */
   kcore: boolean;
   /** /proc's top level, pid directories aside. */
@@ -42,6 +49,7 @@ export const ASSUMED_HOST: HostFacts = {
   cgroupV1: [],
   cgroup2Flags: [],
   cgroupControllers: [...CGROUP_V1_SUBSYSTEMS],
+  selfCgroup: {},
   kcore: true,
   procEntries: [...REFERENCE_PROC_ENTRIES, { name: 'kcore', kind: 'file', mode: 0o400 }, { name: 'sysrq-trigger', kind: 'file', mode: 0o200 }],
 };
@@ -56,6 +64,38 @@ export function hierarchyOf(m: HostCgroupMount, controllers: readonly string[]):
     else if (o !== '' && o !== 'rw' && o !== 'ro') h.flags!.push(o);
   }
   return h;
+}
+
+/** /proc/self/cgroup (`ID:CONTROLLERS:PATH` a line) as a path by controller name. */
+export function parseSelfCgroup(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (!m) continue;
+    // cgroup v2's line has no controllers (`0::/path`): it is keyed by "".
+    for (const c of m[1]!.split(',')) out[c] = m[2]!;
+  }
+  return out;
+}
+
+/**
+ * The container's cgroup in a v1 hierarchy as runc 1.1's fs manager places it: an absolute
+ * cgroupsPath as it is, a relative one — or the container id when there is none — under runc's
+ * own cgroup in that hierarchy (subsysPath(): GetOwnCgroupPath joined with the inner path).
+ *
+ * @example
+ * ```ts
+ * containerCgroup({ ...ASSUMED_HOST, selfCgroup: { memory: '/user.slice' } }, { mountpoint: '/sys/fs/cgroup/memory', root: '/', options: 'memory' }, undefined, 'c1');
+ * // '/user.slice/c1'
+ * ```
+ */
+export function containerCgroup(f: HostFacts, h: HostCgroupMount, cgroupsPath: string | undefined, id: string): string {
+  // utils.CleanPath: a relative path stays relative, with no way out above its start.
+  const inner = cgroupsPath ? (cgroupsPath.startsWith('/') ? clean(cgroupsPath) : rel('/', clean(`/${cgroupsPath}`))) : id;
+  if (inner.startsWith('/')) return inner;
+  const hier = hierarchyOf(h, f.cgroupControllers);
+  const key = hier.subsystems[0] ?? (hier.name !== undefined ? `name=${hier.name}` : '');
+  return join(f.selfCgroup[key] ?? '/', inner);
 }
 
 /** The cgroup layout of the host, for the emulated machine. */

@@ -11,8 +11,9 @@
  * prediction. runc's order:
  *
  *  1. the host side: the bundle (rootfs and bundle-relative sources) and absolute bind sources,
- *     the host's cgroup v1 hierarchies with the container's cgroup; then `unshare` (runc's init
- *     starts in a new mount namespace);
+ *     the host's cgroup v1 hierarchies with the container's cgroup (where runc's fs manager puts
+ *     it); then `unshare` of the mount and network namespaces runc's init is cloned into (the
+ *     network one decides /sys's superblock);
  *  2. prepareRoot: "/" made rslave (or linux.rootfsPropagation) recursively, the rootfs's parent
  *     mount made private if shared, the rootfs bind-mounted onto itself (rbind);
  *  3. each spec mount in order (mountToRootfs): proc and sysfs on a lexically joined directory
@@ -23,9 +24,12 @@
  *     as a tmpfs of host binds (v1) or a cgroup2 mount (v2); destinations inside /proc refused;
  *  4. /dev when not bind-mounted: device nodes (null, random, full, tty, zero, urandom and the
  *     spec's), /dev/ptmx -> pts/ptmx, the fd/stdin/stdout/stderr (and core) symlinks;
- *  5. pivot_root(".", ".") into the rootfs, the old root made rslave and detached;
- *  6. finalizeRootfs: read-only tmpfs and /dev remounted ro, then the read-only root;
- *  7. readonlyPaths (rbind onto itself, remount ro keeping nosuid/nodev/noexec), then
+ *  5. pivot_root(".", ".") into the rootfs, the old root made rslave and detached; process.cwd
+ *     made;
+ *  6. with process.terminal, the console: a pseudo-terminal from /dev/ptmx bound over
+ *     /dev/console;
+ *  7. finalizeRootfs: read-only tmpfs and /dev remounted ro, then the read-only root;
+ *  8. readonlyPaths (rbind onto itself, remount ro keeping nosuid/nodev/noexec), then
  *     maskedPaths (/dev/null bound over files, a read-only tmpfs over directories; missing
  *     paths skipped).
  *
@@ -39,7 +43,7 @@ import type { MountFlagName, Plan, PlanOp } from '../plan/plan.js';
 import { SysError, type Errno } from '../vfs/errno.js';
 import { isDir, isLnk, S_IFMT } from '../vfs/inode.js';
 import { ST_RDONLY } from '../vfs/stat.js';
-import { ASSUMED_HOST, hostFsTypes, type HostFacts } from './host-facts.js';
+import { ASSUMED_HOST, containerCgroup, hostFsTypes, type HostFacts } from './host-facts.js';
 import { MS, parseMountOptions, planFlags, propagationBits, type ParsedMountOptions } from './mount-options.js';
 import { base, clean, dir, join, rel, secureJoin, type LinkReader } from './paths.js';
 import { imageOps, type ImageNode } from './rootfs-image.js';
@@ -98,9 +102,13 @@ export interface RuncPrediction {
   /** Index of the first op runc itself makes (the ops before set up the host). */
   firstRuncOp: number;
   outcome: Outcome;
+  /**
+   * The container's /proc/self/mountinfo as its process reads it: the outcome's table once runc
+   * has pivoted; without a mount namespace (runc chroots, and the plan stops before that), the
+   * mounts at and under the rootfs with mount points relative to it, as a chrooted reader sees.
+   */
+  view: string[];
   failure: RuncFailure | null;
-  /** The pivot into the rootfs is not in the emulator yet: the run stopped there. */
-  stoppedAtPivot: boolean;
   warnings: string[];
 }
 
@@ -303,7 +311,6 @@ export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncP
   const host = opts.host ?? ASSUMED_HOST;
   const run = new RuncRun(spec, bundle, rootfs, host, opts.emulated ?? {});
   let failure: RuncFailure | null = null;
-  let stoppedAtPivot = false;
   let firstRuncOp = 0;
   const mounts = (spec.mounts ?? []).map((m, i) => runcMount(m, i, bundle));
   const nsTypes = new Set((spec.linux?.namespaces ?? []).map((n) => n.type));
@@ -312,12 +319,14 @@ export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncP
     setUpHost(run, opts, mounts, id);
     firstRuncOp = run.ops.length;
     if (!spec.root) throw new RuncError('root must be specified');
-    if (!nsTypes.has('mount')) {
-      if ((spec.linux?.maskedPaths?.length ?? 0) + (spec.linux?.readonlyPaths?.length ?? 0) > 0) throw new RuncError('unable to restrict sys entries without a private MNT namespace');
-      run.warnings.push('no mount namespace: runc would mount into the host namespace and chroot; the plan stops before the chroot');
-    } else {
-      run.step = 'clone(CLONE_NEWNS)';
-      run.exec({ op: 'unshare' });
+    if (!nsTypes.has('mount') && (spec.linux?.maskedPaths?.length ?? 0) + (spec.linux?.readonlyPaths?.length ?? 0) > 0) throw new RuncError('unable to restrict sys entries without a private MNT namespace');
+    if (!nsTypes.has('mount')) run.warnings.push('no mount namespace: runc would mount into the host namespace and chroot; the plan stops before the chroot');
+    // runc's init is cloned into its new namespaces at once (nsexec); the mount namespace and the
+    // network one (whose sysfs superblock /sys shows) are the ones that change what it mounts.
+    const unshare = [...(nsTypes.has('mount') ? ['mnt' as const] : []), ...(newNetns(spec) ? ['net' as const] : [])];
+    if (unshare.length) {
+      run.step = `clone(${unshare.map((n) => (n === 'mnt' ? 'CLONE_NEWNS' : 'CLONE_NEWNET')).join('|')})`;
+      run.exec(unshare.length === 1 && unshare[0] === 'mnt' ? { op: 'unshare' } : { op: 'unshare', flags: unshare });
     }
     noteUnmodelled(run, spec, nsTypes);
     prepareRoot(run);
@@ -334,15 +343,10 @@ export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncP
     }
     const setupDev = !mounts.some((m) => m.device === 'bind' && clean(m.destination) === '/dev');
     if (setupDev) createDev(run, spec, host);
-    if (spec.process?.terminal) run.warnings.push('process.terminal: runc binds the console pty (/dev/pts/0) over /dev/console; ptys are not modelled, so that mount is missing from the prediction');
+    if (spec.process?.terminal && !nsTypes.has('mount')) run.warnings.push('process.terminal: without a mount namespace runc binds the console over the host\'s /dev/console; the plan stops before that');
     if (!nsTypes.has('mount')) return finish();
     run.step = 'pivotRoot';
     const r = run.exec({ op: 'pivot_root', new_root: rootfs, put_old: rootfs });
-    if (!r.ok && 'errno' in r && r.errno === 'ENOSYS') {
-      stoppedAtPivot = true;
-      run.warnings.push('pivot_root is not in the emulator yet: the prediction stops at the pivot into the rootfs');
-      return finish();
-    }
     if (!r.ok) throw new RuncError(`error jailing process inside rootfs: pivot_root .: ${errText((r as { errno: Errno }).errno)}`, (r as { errno: Errno }).errno);
     // The old root sits on top of the new one at "/": "/.." reaches it, as "." did for runc.
     run.must({ op: 'mount', source: '', target: '/..', fstype: '', flags: ['slave', 'rec'] }, (e) => `error jailing process inside rootfs: mount .: ${errText(e)}`);
@@ -352,6 +356,8 @@ export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncP
       run.step = 'cwd';
       run.mkdirAll(clean(cwd));
     }
+    // After the mounts and before they are made read-only (standard_init_linux.go).
+    if (spec.process?.terminal) setupConsole(run);
     finalizeRootfs(run, mounts, spec);
     for (const path of spec.linux?.readonlyPaths ?? []) {
       run.step = `readonlyPath ${path}`;
@@ -378,7 +384,9 @@ export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncP
   return finish();
 
   function finish(): RuncPrediction {
-    return { plan: { version: 1, ops: run.ops }, rootfs, steps: run.steps, firstRuncOp, outcome: run.session.outcome(), failure, stoppedAtPivot, warnings: run.warnings };
+    const outcome = run.session.outcome();
+    const view = nsTypes.has('mount') ? outcome.mountinfo : containerView(outcome.mountinfo, rootfs);
+    return { plan: { version: 1, ops: run.ops }, rootfs, steps: run.steps, firstRuncOp, outcome, view, failure, warnings: run.warnings };
   }
 }
 
@@ -412,11 +420,10 @@ function setUpHost(run: RuncRun, opts: RuncProfileOptions, mounts: RuncMount[], 
   // has made (and moved its init into) before the rootfs is set up.
   const host = run.host;
   if (!host.cgroupUnified && mounts.some((m) => m.device === 'cgroup')) {
-    const cg = cgroupPath(run.spec, id);
     for (const h of host.cgroupV1) {
       ensureDir(h.mountpoint);
       run.exec({ op: 'mount', source: 'cgroup', target: h.mountpoint, fstype: 'cgroup', flags: [], data: v1MountData(h.options) });
-      ensureDir(join(h.mountpoint, rel(h.root, cg)));
+      ensureDir(join(h.mountpoint, rel(h.root, containerCgroup(host, h, run.spec.linux?.cgroupsPath, id))));
     }
   }
 }
@@ -427,15 +434,15 @@ function v1MountData(options: string): string {
   return words.every((w) => w.startsWith('name=') || w === 'xattr' || w === 'clone_children' || w.startsWith('release_agent=')) ? ['none', ...words].join(',') : words.join(',');
 }
 
-/** The container's cgroup: linux.cgroupsPath (absolute: from the hierarchy root), else /<id>. */
-export function cgroupPath(spec: OciSpec, id: string): string {
-  const p = spec.linux?.cgroupsPath;
-  return p ? clean(p.startsWith('/') ? p : `/${p}`) : `/${id}`;
+/** Whether runc's init runs in a network namespace of its own (one it makes, or one it joins). */
+function newNetns(spec: OciSpec): boolean {
+  return (spec.linux?.namespaces ?? []).some((n) => n.type === 'network');
 }
 
 function noteUnmodelled(run: RuncRun, spec: OciSpec, ns: Set<string>): void {
   const types = new Set((spec.mounts ?? []).map((m) => m.type));
-  if (ns.has('network') && types.has('sysfs')) run.warnings.push('sysfs: the container has its own network namespace, so runc gets a new sysfs superblock (super options "ro" for a read-only /sys); plans have one network namespace, so the prediction shows the machine\'s (rw)');
+  const joined = (spec.linux?.namespaces ?? []).find((n) => n.type === 'network' && n.path);
+  if (joined && types.has('sysfs')) run.warnings.push(`linux.namespaces: the network namespace ${joined.path} is joined, not made; predicted as a new one, whose sysfs superblock the first /sys mount makes (if something in that namespace already has sysfs mounted, /sys shares its superblock and its ro/rw)`);
   if (ns.has('cgroup')) run.warnings.push('cgroup namespace: mountinfo root fields of cgroup mounts are relative to it in the container; not modelled');
   if (ns.has('user') || spec.linux?.uidMappings) run.warnings.push('user namespace: id mappings and the mount locks a user namespace adds are not modelled');
   if ((spec as { hooks?: unknown }).hooks) run.warnings.push('hooks: not run (they may change the mounts)');
@@ -616,12 +623,11 @@ function mountCgroupV2(run: RuncRun, m: RuncMount, dest: string): void {
 
 /** mountCgroupV1(): a tmpfs, then one bind of the container's cgroup from each host hierarchy. */
 function mountCgroupV1(run: RuncRun, m: RuncMount, cgroupns: boolean, spec: OciSpec, id: string): void {
-  const cg = cgroupPath(spec, id);
   const binds: RuncMount[] = run.host.cgroupV1.map((h) => ({
     ...parseMountOptions([]),
     index: -1,
     device: 'bind',
-    source: join(h.mountpoint, rel(h.root, cg)),
+    source: join(h.mountpoint, rel(h.root, containerCgroup(run.host, h, spec.linux?.cgroupsPath, id))),
     destination: join(m.destination, base(h.mountpoint)),
     flags: MS.BIND | MS.REC | m.flags,
     propagation: m.propagation,
@@ -705,6 +711,29 @@ function createDev(run: RuncRun, spec: OciSpec, host: HostFacts): void {
     const r = run.exec({ op: 'symlink', target: src, path: dst });
     if (!r.ok && (r as { errno: Errno }).errno !== 'EEXIST') throw new RuncError(`error setting up /dev symlinks: symlink ${src} ${dst}: ${errText((r as { errno: Errno }).errno)}`, (r as { errno: Errno }).errno);
   }
+}
+
+/**
+ * setupConsole() and mountConsole(): a pseudo-terminal from the container's /dev/ptmx (the
+ * pts/ptmx link runc made), /dev/console created if missing (os.Create, umask 0) and the
+ * terminal bound over it. The master stays open (runc hands it to its parent), so the terminal
+ * lives on.
+ */
+function setupConsole(run: RuncRun): void {
+  run.step = 'setupConsole';
+  const pty = run.exec({ op: 'openpty', path: '/dev/ptmx' });
+  if (!pty.ok) {
+    const code = (pty as { errno: Errno }).errno;
+    throw new RuncError(`open /dev/ptmx: ${errText(code)}`, code);
+  }
+  // containerd/console's ptsname(): "/dev/pts/" and TIOCGPTN's number, whatever ptmx was.
+  const slave = `/dev/pts/${(pty as { data: string }).data}`;
+  const r = run.exec({ op: 'write', path: '/dev/console', data: '', mode: 0o666 });
+  if (!r.ok && (r as { errno: Errno }).errno !== 'EEXIST') {
+    const code = (r as { errno: Errno }).errno;
+    throw new RuncError(`open /dev/console: ${errText(code)}`, code);
+  }
+  run.mount(slave, '/dev/console', 'bind', MS.BIND, '');
 }
 
 /** finalizeRootfs(): read-only tmpfs and /dev, then the read-only root. */

@@ -6,21 +6,25 @@
  * config with a small rootfs image), so it needs no host files. A host bundle is read through
  * node:fs (src/host/bundle.ts) and nothing is written. `--host` reads this machine's cgroup
  * setup and /proc (src/host/host-facts.ts); without it an assumed cgroup v2 host stands in and
- * the output says so. Exit codes: 0 every mount would succeed, 1 one would fail (the output says
- * which, with runc's words), 2 an invalid spec or unreadable bundle, 3 `--native` cannot run here.
+ * the output says so. `--native` (which implies `--host`: the kernel it runs on is this host's)
+ * also applies the plan to the kernel through the native backend and prints the differences.
+ * Exit codes: 0 every mount would succeed, 1 one would fail (the output says which, with runc's
+ * words), 2 an invalid spec or unreadable bundle, 3 `--native` cannot run here (one line why,
+ * after the prediction).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ASSUMED_HOST, type HostFacts } from '../boot/host-facts.js';
 import { ImageError, parseImage, type ImageNode } from '../boot/rootfs-image.js';
-import { absoluteBindSources, containerView, predictRunc, type RuncPrediction } from '../boot/runc-profile.js';
+import { absoluteBindSources, predictRunc, type RuncPrediction } from '../boot/runc-profile.js';
 import { parseSpec, SpecError, specWarnings, type OciSpec } from '../boot/spec.js';
 import { hostBindSources, readHostBundle } from '../host/bundle.js';
 import { readHostFacts } from '../host/host-facts.js';
-import { runNative } from '../host/native.js';
+import { NativeRunIncomplete, runNative } from '../host/native.js';
 import { compareOutcomes } from '../plan/compare.js';
 import { BackendUnavailable, type Outcome } from '../plan/outcome.js';
+import type { Plan } from '../plan/plan.js';
 import { hostRamPages, type CliIo } from './plan-run.js';
 
 export interface DryRunOptions {
@@ -105,12 +109,60 @@ function summary(p: RuncPrediction, hostNote: string | null, warnings: string[])
   if (p.failure) {
     const f = p.failure;
     s += `runc would fail${f.mount !== undefined ? ` at mounts[${f.mount}] (${f.destination})` : ''}${f.errno ? ` with ${f.errno}` : ''}:\n  ${f.message}\n`;
-  } else if (p.stoppedAtPivot) {
-    s += 'every mount up to the pivot into the rootfs would succeed; the prediction stops there (pivot_root is not in the emulator yet): the table shows the mounts at and under the rootfs as the container will see them, before readonlyPaths, maskedPaths and the read-only root\n';
   } else s += 'every mount would succeed\n';
   if (hostNote) s += `note: ${hostNote}\n`;
   for (const w of warnings) s += `warning: ${w}\n`;
   return s;
+}
+
+/**
+ * Directories of the host's cgroup v1 hierarchies that a plan makes (runc's container cgroup,
+ * which the plan's host part creates so that runc's binds have a source). On the kernel they are
+ * real cgroups, outside any namespace: the ones missing before a native run are removed after it.
+ */
+function hostCgroupDirs(plan: Plan, steps: readonly string[], host: HostFacts): string[] {
+  const under = (p: string): boolean => host.cgroupV1.some((h) => p.startsWith(`${h.mountpoint}/`));
+  return plan.ops.flatMap((op, i) => (steps[i] === 'host' && op.op === 'mkdir' && under(op.path) ? [op.path] : []));
+}
+
+/**
+ * The plan on the kernel (src/host/native.ts), then the cgroups it made on the host removed
+ * again, deepest first, whatever happened to the run.
+ */
+export function runNativeCleaningCgroups(prediction: RuncPrediction, host: HostFacts): Outcome {
+  const made = hostCgroupDirs(prediction.plan, prediction.steps, host).filter((d) => !existsSync(d));
+  try {
+    return runNative(prediction.plan);
+  } finally {
+    for (const d of made.reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // Never made (the run stopped before), or not empty: not ours to force.
+      }
+    }
+  }
+}
+
+/**
+ * The prediction against the kernel's run of the same plan. The plan's host part stands for what
+ * exists before runc starts; a directory it makes that this host already has (runc's own cgroup
+ * in a v1 hierarchy) is EEXIST on the kernel, which says nothing about runc: those are counted,
+ * not reported as differences.
+ */
+export function nativeDifferences(prediction: RuncPrediction, native: Outcome): { diff: string[]; preexisting: number } {
+  let preexisting = 0;
+  const results = native.results.map((r, i) => {
+    const mine = prediction.outcome.results[i];
+    const op = prediction.plan.ops[i];
+    if (i < prediction.firstRuncOp && op?.op === 'mkdir' && mine?.ok && !r.ok && 'errno' in r && r.errno === 'EEXIST') {
+      preexisting++;
+      return mine;
+    }
+    return r;
+  });
+  const c = compareOutcomes(prediction.plan, prediction.outcome, { ...native, results });
+  return { diff: c.equal ? [] : c.diff.split('\n'), preexisting };
 }
 
 export function runDryRunCommand(arg: string | undefined, opts: DryRunOptions, io: CliIo): number {
@@ -139,11 +191,12 @@ export function runDryRunCommand(arg: string | undefined, opts: DryRunOptions, i
   }
   let host: HostFacts = ASSUMED_HOST;
   let hostNote: string | null = 'host not read (pass --host to read this machine): assumed a cgroup v2 host whose kernel has /proc/kcore; cgroup lines depend on the host';
-  if (opts.host) {
+  // The kernel --native runs on is this host's: predict for it, or the two would differ by design.
+  if (opts.host || opts.native) {
     const read = readHostFacts();
     if (read) {
       host = read;
-      hostNote = `host read: cgroup ${read.cgroupUnified ? 'v2' : `v1 (${read.cgroupV1.length} hierarchies)`}, /proc/kcore ${read.kcore ? 'present' : 'absent'}`;
+      hostNote = `host read${opts.host ? '' : ' (--native implies --host)'}: cgroup ${read.cgroupUnified ? 'v2' : `v1 (${read.cgroupV1.length} hierarchies)`}, /proc/kcore ${read.kcore ? 'present' : 'absent'}`;
     } else hostNote = 'could not read this host (not Linux, or no /proc): assumed a cgroup v2 host';
   }
   const prediction = predictRunc(b.spec, {
@@ -157,21 +210,17 @@ export function runDryRunCommand(arg: string | undefined, opts: DryRunOptions, i
   const warnings = [...specWarnings(b.spec), ...prediction.warnings];
   let native: Outcome | null = null;
   let nativeDiff: string[] = [];
+  let preexisting = 0;
+  let nativeUnavailable: string | null = null;
   if (opts.native) {
     try {
-      native = runNative(prediction.plan);
-      const c = compareOutcomes(prediction.plan, prediction.outcome, native);
-      nativeDiff = c.equal ? [] : c.diff.split('\n');
+      native = runNativeCleaningCgroups(prediction, host);
+      ({ diff: nativeDiff, preexisting } = nativeDifferences(prediction, native));
     } catch (e) {
-      if (e instanceof BackendUnavailable) {
-        io.err(`vfsemu: --native cannot run here: ${e.message}\n`);
-        return 3;
-      }
-      throw e;
+      if (e instanceof BackendUnavailable || e instanceof NativeRunIncomplete) nativeUnavailable = e.message;
+      else throw e;
     }
   }
-  // Stopped before the pivot, the table is seen from the host side: show the container's part.
-  const mountinfo = prediction.stoppedAtPivot ? containerView(prediction.outcome.mountinfo, prediction.rootfs) : prediction.outcome.mountinfo;
   if (opts.format === 'json') {
     io.out(
       JSON.stringify(
@@ -182,19 +231,27 @@ export function runDryRunCommand(arg: string | undefined, opts: DryRunOptions, i
           steps: prediction.steps,
           firstRuncOp: prediction.firstRuncOp,
           outcome: prediction.outcome,
+          mountinfo: prediction.view,
           failure: prediction.failure,
-          stoppedAtPivot: prediction.stoppedAtPivot,
           warnings: hostNote ? [hostNote, ...warnings] : warnings,
-          ...(native ? { native, nativeDifferences: nativeDiff } : {}),
+          ...(native ? { native, nativeDifferences: nativeDiff, nativePreexisting: preexisting } : {}),
+          ...(nativeUnavailable ? { nativeUnavailable } : {}),
         },
         null,
         2,
       ) + '\n',
     );
   } else {
-    io.out(opts.format === 'mountinfo' ? mountinfo.map((l) => `${l}\n`).join('') : formatTree(mountinfo));
+    io.out(opts.format === 'mountinfo' ? prediction.view.map((l) => `${l}\n`).join('') : formatTree(prediction.view));
     io.err(summary(prediction, hostNote, warnings));
-    if (native) io.err(nativeDiff.length ? `native differs:\n${nativeDiff.map((d) => `  ${d}`).join('\n')}\n` : 'native: the kernel agrees\n');
+    if (native) {
+      if (preexisting) io.err(`native: ${preexisting} director${preexisting === 1 ? 'y' : 'ies'} of the host part already exist here (EEXIST; runc's own cgroups), not counted as differences\n`);
+      io.err(nativeDiff.length ? `native differs:\n${nativeDiff.map((d) => `  ${d}`).join('\n')}\n` : 'native: the kernel agrees, op for op and line for line\n');
+    }
+  }
+  if (nativeUnavailable) {
+    io.err(`vfsemu: --native cannot run here: ${nativeUnavailable}\n`);
+    return 3;
   }
   return prediction.failure ? 1 : 0;
 }

@@ -24,7 +24,7 @@ export function main(argv: string[]): number {
     .description('predict the mounts runc makes for an OCI bundle (default: the bundled runc-default example)')
     .argument('[bundle]', 'bundle directory, or its config.json')
     .option('--format <f>', 'tree, mountinfo or json', 'tree')
-    .option('--native', 'also apply the plan to this kernel and show the differences', false)
+    .option('--native', 'also apply the plan to this kernel and show the differences (implies --host)', false)
     .option('--host', "read this host's cgroup setup and /proc (default: assume a cgroup v2 host)", false)
     .action((bundle: string | undefined, opts: { format: string; native: boolean; host: boolean }) => {
       code = runDryRunCommand(bundle, opts, io);

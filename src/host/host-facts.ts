@@ -1,11 +1,11 @@
 /**
  * Reading the host facts a runc dry-run depends on (src/boot/host-facts.ts): the cgroup mounts
- * from /proc/self/mountinfo, the controllers from /proc/cgroups, /proc/kcore's existence and
- * /proc's top level. Only reads; on anything but Linux, or when /proc cannot be read, the
+ * from /proc/self/mountinfo, the controllers from /proc/cgroups, this process's cgroups from
+ * /proc/self/cgroup, /proc/kcore's existence and /proc's top level. Only reads; on anything but Linux, or when /proc cannot be read, the
  * caller falls back to ASSUMED_HOST and says so.
  */
 import { existsSync, readdirSync, readFileSync, lstatSync, readlinkSync } from 'node:fs';
-import { ASSUMED_HOST, type HostCgroupMount, type HostFacts } from '../boot/host-facts.js';
+import { ASSUMED_HOST, parseSelfCgroup, type HostCgroupMount, type HostFacts } from '../boot/host-facts.js';
 import type { ProcEntry } from '../fs/proc/proc.js';
 
 const unmangle = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
@@ -31,6 +31,8 @@ export interface HostFactsSources {
   mountinfo: string;
   /** /proc/cgroups. */
   cgroups: string;
+  /** /proc/self/cgroup (absent in recordings made before it was kept: every cgroup is then `/`). */
+  selfCgroup?: string;
   kcore: boolean;
   procEntries: ProcEntry[];
 }
@@ -54,6 +56,7 @@ export function hostFactsFrom(src: HostFactsSources): HostFacts {
     cgroupV1: unified ? [] : hierarchies,
     cgroup2Flags: (v2[0]?.options ?? '').split(',').filter(Boolean),
     cgroupControllers: controllers.length ? controllers : ASSUMED_HOST.cgroupControllers,
+    selfCgroup: parseSelfCgroup(src.selfCgroup ?? ''),
     kcore: src.kcore,
     procEntries: src.procEntries,
   };
@@ -78,6 +81,7 @@ export function readHostFacts(): HostFacts | null {
     return hostFactsFrom({
       mountinfo: readFileSync('/proc/self/mountinfo', 'utf8'),
       cgroups: readFileSync('/proc/cgroups', 'utf8'),
+      selfCgroup: readFileSync('/proc/self/cgroup', 'utf8'),
       kcore: existsSync('/proc/kcore'),
       procEntries: readProcEntries(),
     });

@@ -182,6 +182,8 @@ function marshal(op: PlanOp): NativeOp {
     }
     case 'pivot_root':
       return { op: op.op, path: op.new_root, path2: op.put_old };
+    case 'openpty':
+      throw new BackendUnavailable('the native addon has no openpty op yet (docs/plan-format-extensions.md)');
   }
 }
 
@@ -217,6 +219,19 @@ function howChildEnded(raw: RawRun, opts: NativeRunOptions, timeoutMs: number): 
   return `was killed by ${signalName(raw.signal)}${requested ? ` (killAfterOp ${opts.killAfterOp})` : ''}`;
 }
 
+/** What the addon cannot run yet, each with the first op that needs it: `openpty (ops[12])`. */
+function lackingOps(plan: Plan): string[] {
+  const out: string[] = [];
+  // Its unshare is unshare(CLONE_NEWNS): right for no flags or ["mnt"], not for "net" nor for [].
+  const netns = plan.ops.findIndex((o) => o.op === 'unshare' && o.flags?.includes('net'));
+  if (netns >= 0) out.push(`unshare of a network namespace (CLONE_NEWNET, ops[${netns}])`);
+  const none = plan.ops.findIndex((o) => o.op === 'unshare' && o.flags?.length === 0);
+  if (none >= 0) out.push(`unshare(0) (ops[${none}])`);
+  const pty = plan.ops.findIndex((o) => o.op === 'openpty');
+  if (pty >= 0) out.push(`openpty (ops[${pty}])`);
+  return out;
+}
+
 /**
  * Runs a plan on the host kernel in a throw-away mount namespace rooted in a fresh tmpfs.
  * Throws BackendUnavailable (one-line reason) when this host cannot.
@@ -231,6 +246,9 @@ function howChildEnded(raw: RawRun, opts: NativeRunOptions, timeoutMs: number): 
 export function runNative(plan: Plan, opts: NativeRunOptions = {}): Outcome {
   const reason = nativeUnavailableReason();
   if (reason) throw new BackendUnavailable(reason);
+  // The addon's unshare is CLONE_NEWNS alone, and it has no openpty: refuse before anything runs.
+  const lacking = lackingOps(plan);
+  if (lacking.length) throw new BackendUnavailable(`the native addon cannot run ${lacking.join(' nor ')} yet (docs/plan-format-extensions.md)`);
   // poll(2) takes an int of milliseconds.
   const timeoutMs = Math.max(0, Math.min(Math.floor(opts.timeoutMs ?? 10_000), 0x7fffffff));
   const raw = loadAddon()!.run(plan.ops.map(marshal), opts.killAfterOp ?? -1, timeoutMs);

@@ -11,11 +11,12 @@ import { createKernel } from '../index.js';
 import { Credentials, type CapName } from '../vfs/creds.js';
 import { inodePermission, MAY_EXEC } from '../vfs/permission.js';
 import { SysError } from '../vfs/errno.js';
-import { O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY } from '../vfs/file.js';
+import { O_CREAT, O_DIRECTORY, O_NOCTTY, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from '../vfs/file.js';
 import { makedev, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type FileSystemType } from '../vfs/inode.js';
 import type { KernelOptions } from '../vfs/kernel.js';
 import type { Path } from '../vfs/mount.js';
 import type { MountNamespace } from '../vfs/mount-namespace.js';
+import { CLONE_NEWNET, CLONE_NEWNS } from '../vfs/net-namespace.js';
 import * as ms from '../vfs/mount-syscalls.js';
 import { RENAME_EXCHANGE, RENAME_NOREPLACE, type Process } from '../vfs/process.js';
 import { Sandbox } from '../vfs/sandbox.js';
@@ -164,10 +165,13 @@ class PlanRun {
         p.umount2(op.target, flags);
         return { ok: true };
       }
-      case 'unshare':
-        p.unshareMountNs();
-        this.remember();
+      case 'unshare': {
+        // Without flags, the contract's unshare(CLONE_NEWNS).
+        const names = op.flags ?? ['mnt'];
+        p.unshare((names.includes('mnt') ? CLONE_NEWNS : 0) | (names.includes('net') ? CLONE_NEWNET : 0));
+        if (names.includes('mnt')) this.remember();
         return { ok: true };
+      }
       case 'setns': {
         const ns = p.kernel.namespaces[op.ns];
         // No such namespace: the native side has no descriptor for it either.
@@ -224,6 +228,17 @@ class PlanRun {
       case 'mknod': {
         p.mknod(op.path, MKNOD_TYPES[op.type] | (op.mode ?? 0o644), makedev(op.major ?? 0, op.minor ?? 0));
         return { ok: true };
+      }
+      case 'openpty': {
+        // open(O_RDWR|O_NOCTTY) and ioctl(TIOCGPTN); the descriptor stays open to the plan's
+        // end, so /dev/pts/N does too (unlockpt changes nothing a plan can see).
+        const fd = p.open(op.path, O_RDWR | O_NOCTTY);
+        try {
+          return { ok: true, data: String(p.ptyNumber(fd)) };
+        } catch (e) {
+          p.close(fd);
+          throw e;
+        }
       }
       case 'pivot_root':
         p.pivotRoot(op.new_root, op.put_old);

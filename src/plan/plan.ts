@@ -16,6 +16,13 @@ export type UmountFlagName = (typeof UMOUNT_FLAG_NAMES)[number];
 
 export const RENAME_FLAG_NAMES = ['noreplace', 'exchange'] as const;
 
+/**
+ * `unshare`'s namespaces (an extension, docs/plan-format-extensions.md), by their /proc/PID/ns
+ * names: `mnt` is CLONE_NEWNS, `net` CLONE_NEWNET. Without `flags` an unshare is `["mnt"]`.
+ */
+export const UNSHARE_FLAG_NAMES = ['mnt', 'net'] as const;
+export type UnshareFlagName = (typeof UNSHARE_FLAG_NAMES)[number];
+
 /** `mknod`'s node types (S_IFCHR, S_IFBLK, S_IFIFO, S_IFREG, S_IFSOCK). */
 export const MKNOD_TYPE_NAMES = ['char', 'block', 'fifo', 'file', 'socket'] as const;
 export type MknodTypeName = (typeof MKNOD_TYPE_NAMES)[number];
@@ -38,14 +45,15 @@ export type PlanOp =
   | { op: 'truncate'; path: string; length: number }
   | { op: 'mount'; source: string; target: string; fstype: string; flags: MountFlagName[]; data?: string; fsconfig?: boolean }
   | { op: 'umount'; target: string; flags?: UmountFlagName[] }
-  | { op: 'unshare' }
+  | { op: 'unshare'; flags?: UnshareFlagName[] }
   | { op: 'setns'; ns: number }
   | { op: 'stat'; path: string; nofollow?: boolean }
   | { op: 'read'; path: string }
   | { op: 'readdir'; path: string }
   | { op: 'setcred'; uid: number; gid: number; groups?: number[]; caps?: CapFlagName[] }
   | { op: 'mknod'; path: string; type: MknodTypeName; mode?: number; major?: number; minor?: number }
-  | { op: 'pivot_root'; new_root: string; put_old: string };
+  | { op: 'pivot_root'; new_root: string; put_old: string }
+  | { op: 'openpty'; path: string };
 
 export type OpName = PlanOp['op'];
 
@@ -65,7 +73,7 @@ export class PlanError extends Error {
   }
 }
 
-type FieldKind = 'path' | 'string' | 'mode' | 'id' | 'ids' | 'length' | 'bool' | 'index' | 'mountFlags' | 'umountFlags' | 'renameFlags' | 'caps' | 'nodeType' | 'devnum';
+type FieldKind = 'path' | 'string' | 'mode' | 'id' | 'ids' | 'length' | 'bool' | 'index' | 'mountFlags' | 'umountFlags' | 'renameFlags' | 'unshareFlags' | 'caps' | 'nodeType' | 'devnum';
 interface FieldSpec {
   kind: FieldKind;
   optional?: boolean;
@@ -87,16 +95,19 @@ export const OP_FIELDS: Record<OpName, Record<string, FieldSpec>> = {
   truncate: { path: f('path'), length: f('length') },
   mount: { source: f('string'), target: f('path'), fstype: f('string'), flags: f('mountFlags'), data: f('string', true), fsconfig: f('bool', true) },
   umount: { target: f('path'), flags: f('umountFlags', true) },
-  unshare: {},
+  // `flags` is an extension (docs/plan-format-extensions.md): which namespaces, default mnt.
+  unshare: { flags: f('unshareFlags', true) },
   setns: { ns: f('index') },
   stat: { path: f('path'), nofollow: f('bool', true) },
   read: { path: f('path') },
   readdir: { path: f('path') },
   setcred: { uid: f('id'), gid: f('id'), groups: f('ids', true), caps: f('caps', true) },
-  // Extensions (docs/plan-format-extensions.md): device nodes for a container's /dev, and the
-  // pivot into its root.
+  // Extensions (docs/plan-format-extensions.md): device nodes for a container's /dev, the pivot
+  // into its root, and its console.
   mknod: { path: f('path'), type: f('nodeType'), mode: f('mode', true), major: f('devnum', true), minor: f('devnum', true) },
   pivot_root: { new_root: f('path'), put_old: f('path') },
+  // A pseudo-terminal kept open to the plan's end: runc's console (process.terminal).
+  openpty: { path: f('path') },
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -148,6 +159,8 @@ function checkField(where: string, v: unknown, kind: FieldKind): void {
       return checkFlags(where, v, UMOUNT_FLAG_NAMES);
     case 'renameFlags':
       return checkFlags(where, v, RENAME_FLAG_NAMES);
+    case 'unshareFlags':
+      return checkFlags(where, v, UNSHARE_FLAG_NAMES);
     case 'caps':
       return checkFlags(where, v, CAP_NAMES);
     case 'nodeType':

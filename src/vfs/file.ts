@@ -7,7 +7,7 @@
  * to RLIMIT_NOFILE (EMFILE). Descriptions are shared by dup'ed descriptors and counted.
  */
 import { errno } from './errno.js';
-import type { Inode } from './inode.js';
+import type { Inode, OpenFileState } from './inode.js';
 import type { Path } from './mount.js';
 
 export const O_ACCMODE = 0o3;
@@ -34,6 +34,8 @@ export class FileDescription {
   count = 0;
   /** getdents cursor: names already returned. */
   dirCursor = 0;
+  /** What the filesystem's open left (private_data): a ptmx's pseudo-terminal. */
+  state: OpenFileState | undefined;
 
   constructor(
     readonly path: Path,
@@ -57,6 +59,9 @@ export class FileDescription {
   release(): void {
     this.path.mnt.refs--;
     if (this.writer) this.path.mnt.writers--;
+    // f_op->release; a name it removed leaves the dentry cache with it (d_delete).
+    const gone = this.state?.release?.();
+    if (gone !== undefined) this.path.dentry.parent?.children.get(gone)?.drop();
   }
 }
 

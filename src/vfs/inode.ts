@@ -9,6 +9,7 @@
  */
 import type { Credentials } from './creds.js';
 import type { Dentry } from './dentry.js';
+import type { NetNamespace } from './net-namespace.js';
 import type { Timespec } from './time.js';
 
 export const S_IFMT = 0o170000;
@@ -46,6 +47,17 @@ export function minor(dev: number): number {
 /** setxattr(2) flags. */
 export const XATTR_CREATE = 1;
 export const XATTR_REPLACE = 2;
+
+/** What a filesystem's open leaves on the file description (struct file's private_data). */
+export interface OpenFileState {
+  /** The pseudo-terminal this open made (ptmx_open()): ioctl(TIOCGPTN)'s answer. */
+  readonly ptyIndex?: number;
+  /**
+   * f_op->release, at the description's last close. Returns the name it removed from the
+   * directory the opened file is in (devpts_pty_kill()'s d_delete), for the VFS to forget.
+   */
+  release?(): string | void;
+}
 
 /** One directory entry as getdents(2) reports it. */
 export interface DirEntry {
@@ -106,9 +118,10 @@ export interface Inode {
   setattr(change: AttrChange): void;
   /**
    * The filesystem's part of open(2) (f_op->open), after the VFS's checks and before O_TRUNC
-   * truncates; `flags` are open(2)'s. A stacking filesystem copies a lower file up here.
+   * truncates; `flags` are open(2)'s, `creds` the opener's. A stacking filesystem copies a lower
+   * file up here; devpts's ptmx makes a pseudo-terminal and returns it as the description's state.
    */
-  open?(flags: number): void;
+  open?(flags: number, creds: Credentials): OpenFileState | void;
 
   // Directories.
   lookup(name: string): Inode | undefined;
@@ -171,6 +184,8 @@ export interface SuperBlock {
 /** The context a filesystem type gets from the kernel it is mounted in. */
 export interface FsContext {
   readonly creds: Credentials;
+  /** The mounting task's network namespace (sysfs keys its superblocks by it). */
+  readonly netns: NetNamespace;
   readonly clock: { now(): Timespec };
   /** Allocates an anonymous device number (major 0), as get_anon_bdev() does. */
   anonDev(): number;

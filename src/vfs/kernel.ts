@@ -12,6 +12,7 @@ import { IdAllocator } from './ids.js';
 import { makedev, type FileSystemType, type FsContext, type SuperBlock } from './inode.js';
 import { Mount, type Path } from './mount.js';
 import { attachMnt, MountNamespace } from './mount-namespace.js';
+import { NetNamespace } from './net-namespace.js';
 import { CL_COPY_UNBINDABLE, Propagation } from './propagation.js';
 import { SteppingClock, type Clock } from './time.js';
 
@@ -37,6 +38,8 @@ export class Kernel {
   readonly totalRamPages: number;
   readonly mountMax: number;
   readonly namespaces: MountNamespace[] = [];
+  /** Network namespaces in creation order; the first is init_net, every task's to begin with. */
+  readonly netNamespaces: NetNamespace[] = [new NetNamespace(0)];
   readonly propagation: Propagation;
   private readonly mountIds = new IdAllocator(1);
   private readonly anonMinors = new IdAllocator(16);
@@ -60,10 +63,23 @@ export class Kernel {
     this.filesystems.set(type.name, type);
   }
 
-  /** The context a filesystem gets for a new superblock made by `creds`. */
-  fsContext(creds: Credentials): FsContext {
+  /** The network namespace the machine boots with (init_net). */
+  get initNetNs(): NetNamespace {
+    return this.netNamespaces[0]!;
+  }
+
+  /** copy_net_ns(): a new network namespace. */
+  newNetNamespace(): NetNamespace {
+    const ns = new NetNamespace(this.netNamespaces.length);
+    this.netNamespaces.push(ns);
+    return ns;
+  }
+
+  /** The context a filesystem gets for a new superblock made by `creds` in network namespace `netns`. */
+  fsContext(creds: Credentials, netns: NetNamespace = this.initNetNs): FsContext {
     return {
       creds,
+      netns,
       clock: this.clock,
       totalRamPages: this.totalRamPages,
       anonDev: () => makedev(0, this.anonMinors.alloc()),

@@ -32,7 +32,7 @@ export function mountDirOf(p: Path): MountDir {
  */
 export function taskFsContext(p: Process): FsContext {
   return {
-    ...p.kernel.fsContext(p.creds),
+    ...p.kernel.fsContext(p.creds, p.netns),
     resolveDir: (path: string) => mountDirOf(p.resolve(path, true)),
     isMounted: (sb: SuperBlock) => p.kernel.mountsOf(sb).size > 0,
     ...(p.fsParams ? { params: p.fsParams } : {}),

@@ -53,6 +53,7 @@ import {
 import type { Kernel } from './kernel.js';
 import { MNT_NODEV, MNT_NOEXEC, type Mount, type Path } from './mount.js';
 import { isLocalMountpoint, type MountNamespace } from './mount-namespace.js';
+import { CLONE_NEWNET, CLONE_NEWNS, type NetNamespace } from './net-namespace.js';
 import * as credSys from './cred-syscalls.js';
 import * as mountSys from './mount-syscalls.js';
 import { MAY_APPEND, MAY_EXEC, MAY_READ, MAY_WRITE, inodePermission, mayCreate, mayDelete, mayLink, ownerOrCapable } from './permission.js';
@@ -110,6 +111,8 @@ export class Process implements WalkTask {
   root: Path;
   cwd: Path;
   ns: MountNamespace;
+  /** The task's network namespace (nsproxy->net_ns): init_net until it unshares one. */
+  netns: NetNamespace;
   fds = new FdTable();
   /** The parameters of the fsopen(2) context being mounted by `fsmount` (mount-dir.ts hands them on). */
   fsParams: readonly { key: string; value: string | null }[] | null = null;
@@ -121,6 +124,7 @@ export class Process implements WalkTask {
     creds: Credentials = Credentials.root(),
   ) {
     this.ns = ns;
+    this.netns = kernel.initNetNs;
     this.creds = creds;
     this.root = root;
     this.cwd = root;
@@ -132,6 +136,7 @@ export class Process implements WalkTask {
   fork(): Process {
     const p = new Process(this.kernel, this.ns, this.root, this.creds);
     p.setCwd(this.cwd);
+    p.netns = this.netns;
     p.umask = this.umask;
     p.fds = this.fds.clone();
     return p;
@@ -249,8 +254,9 @@ export class Process implements WalkTask {
     const writer = writable && !isSpecial(inode.mode);
     if (writer) mntWantWrite(target.mnt);
     // vfs_open(): the filesystem's own open, before handle_truncate() (overlayfs copies up here).
-    if (!created) inode.open?.(flags);
+    const state = created ? undefined : inode.open?.(flags, this.creds);
     const file = new FileDescription(target, inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY), acc === O_RDONLY || acc === O_RDWR, writable, writer);
+    file.state = state ?? undefined;
     try {
       if (truncate && inode.size !== 0) this.doTruncate(inode, 0, true);
       else if (truncate) notifyChange(this.creds, inode, { mtime: 'now', force: true }, this.now());
@@ -330,6 +336,15 @@ export class Process implements WalkTask {
   private closeFd(fd: number): void {
     const f = this.fds.close(fd);
     if (f) this.kernel.maybeRelease(f.path.mnt);
+  }
+
+  /** ioctl(fd, TIOCGPTN): the number of the pseudo-terminal a ptmx descriptor made; ENOTTY otherwise. */
+  ptyNumber(fd: number): number {
+    return this.sys('ioctl', undefined, () => {
+      const n = this.ioFile(fd).state?.ptyIndex;
+      if (n === undefined) throw errno('ENOTTY');
+      return n;
+    });
   }
 
   dup(fd: number): number {
@@ -1084,6 +1099,21 @@ export class Process implements WalkTask {
 
   unshareMountNs(): void {
     this.sys('unshare', undefined, () => mountSys.unshareMountNs(this));
+  }
+
+  /**
+   * unshare(2) of the namespaces the emulator models, CLONE_NEWNS and CLONE_NEWNET (any other
+   * flag is EINVAL here). unshare_nsproxy_namespaces() checks CAP_SYS_ADMIN once for all, then
+   * create_new_namespaces() copies the mount namespace before the network one, so a failed copy
+   * changes nothing. unshare(0) does nothing.
+   */
+  unshare(flags: number): void {
+    this.sys('unshare', undefined, () => {
+      if (flags & ~(CLONE_NEWNS | CLONE_NEWNET)) throw errno('EINVAL');
+      if (flags !== 0 && !this.creds.capable(Cap.SYS_ADMIN)) throw errno('EPERM');
+      if (flags & CLONE_NEWNS) mountSys.unshareMountNs(this);
+      if (flags & CLONE_NEWNET) this.netns = this.kernel.newNetNamespace();
+    });
   }
 
   /** setns(2) into a mount namespace. */

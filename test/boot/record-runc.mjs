@@ -15,15 +15,21 @@
  *   container's root is `/bundle/rootfs` of a tmpfs `none`, as in the emulator's sandbox, and
  *   nothing is left on the host when the child's namespace goes.
  * - The recording spec (`recordingSpec`) is the bundle's with its process replaced by
- *   `cat /proc/self/mountinfo` without a terminal, and its cgroupsPath by /vfsemu-rec-NAME: one
- *   level, which runc removes again when the container goes (runc leaves the parents of a deeper
- *   path behind on the host), and no dependence on runc's own cgroup for cgroup v1 root fields.
- * - `runc --root DIR/state run --bundle DIR/bundle vfsemu-rec-NAME`, stdout kept.
+ *   `cat /proc/self/mountinfo` (its `terminal` kept), and its cgroupsPath by /vfsemu-rec-NAME:
+ *   one level, which runc removes again when the container goes (runc leaves the parents of a
+ *   deeper path behind on the host), and no dependence on runc's own cgroup for cgroup v1 root
+ *   fields.
+ * - `runc --root DIR/state run --bundle DIR/bundle vfsemu-rec-NAME`, stdout kept. A spec with
+ *   `process.terminal` makes runc bind a pseudo-terminal over /dev/console, and runc then wants
+ *   its own stdin to be a terminal: it runs under script(1), its stderr to a file (so that its
+ *   log keeps the plain `msg="…"` form), and what the terminal adds (carriage returns, the echo
+ *   `^@`) is dropped.
  *
  * `normaliseRecording` is what the reproducibility test compares: mount ids, parent ids and
  * device numbers become tokens by first appearance (they change from run to run).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,12 +38,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const EXAMPLES = join(here, '..', '..', 'examples', 'bundles');
 export const RECORDINGS = join(here, 'runc');
 
-/** The bundle's spec as the recording runs it. */
-export function recordingSpec(spec, name) {
+/** The bundle's spec as the recording runs it (`terminal` as the spec says, unless overridden). */
+export function recordingSpec(spec, name, { terminal = spec.process?.terminal === true } = {}) {
   const s = structuredClone(spec);
   s.process = {
     ...(s.process ?? {}),
-    terminal: false,
+    terminal,
     args: ['cat', '/proc/self/mountinfo'],
     cwd: '/',
     env: ['PATH=/bin:/usr/bin:/sbin:/usr/sbin'],
@@ -90,33 +96,52 @@ export function normaliseRecording(text) {
 }
 
 /** Inside the private namespace: one bundle, run by runc; prints a JSON result on stdout. */
-function inner(name) {
+function inner(name, overrides) {
   const top = mkdtempSync('/tmp/vfsemu-runc.');
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'mode=755', 'none', top]);
     const bundle = join(top, 'bundle');
     const dir = join(EXAMPLES, name);
     materialise(JSON.parse(readFileSync(join(dir, 'bundle.json'), 'utf8')), bundle);
-    const spec = recordingSpec(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), name);
+    const spec = recordingSpec(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), name, overrides);
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
-    const r = spawnSync('runc', ['--root', join(top, 'state'), 'run', '--bundle', bundle, `vfsemu-rec-${name}`], { encoding: 'utf8', timeout: 60_000 });
-    process.stdout.write(JSON.stringify({ status: r.status, stdout: r.stdout, stderr: r.stderr }));
+    const argv = ['runc', '--root', join(top, 'state'), 'run', '--bundle', bundle, `vfsemu-rec-${name}`];
+    const errFile = join(top, 'stderr');
+    const t0 = performance.now();
+    const r = spec.process.terminal
+      ? spawnSync('script', ['-qec', `${argv.map(shellQuote).join(' ')} 2>${shellQuote(errFile)}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 })
+      : spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 60_000 });
+    // How long `runc run` took (bench/dry-run.mjs compares it with the prediction).
+    const ms = performance.now() - t0;
+    // The terminal's echo of what runc writes to it before the output (a NUL, shown as ^@).
+    const stdout = spec.process.terminal ? r.stdout.replace(/[\r\0]/g, '').replace(/^(\^@)+/gm, '') : r.stdout;
+    const stderr = spec.process.terminal ? (existsSync(errFile) ? readFileSync(errFile, 'utf8') : '') : r.stderr;
+    process.stdout.write(JSON.stringify({ status: r.status, stdout, stderr, ms }));
   } finally {
     spawnSync('umount', ['-l', top]);
     rmdirSync(top);
   }
 }
 
-/** Runs one example under runc in a private mount namespace: { status, stdout, stderr }. */
-export function runExample(name) {
-  const r = spawnSync('unshare', ['-m', '--propagation', 'private', process.execPath, fileURLToPath(import.meta.url), '--inner', name], { encoding: 'utf8', timeout: 120_000 });
+/** A word for sh -c. */
+function shellQuote(s) {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Runs one example under runc in a private mount namespace: { status, stdout, stderr, ms }.
+ * `overrides` go to recordingSpec ({ terminal: false } for a run without a console).
+ */
+export function runExample(name, overrides = {}) {
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', process.execPath, fileURLToPath(import.meta.url), '--inner', name, JSON.stringify(overrides)], { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`recording ${name} failed: ${r.stderr || r.error}`);
   return JSON.parse(r.stdout);
 }
 
 /**
  * What the recordings depend on in this host (src/host/host-facts.ts HostFactsSources): its
- * cgroup mounts, /proc/cgroups, /proc/kcore, /proc's top level, and runc's version.
+ * cgroup mounts, /proc/cgroups, the recorder's own cgroups (runc's, which a relative cgroupsPath
+ * would be under), /proc/kcore, /proc's top level, and runc's version.
  */
 export function hostSources() {
   const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')
@@ -132,7 +157,7 @@ export function hostSources() {
   }
   const runc = spawnSync('runc', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
   const kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
-  return { recorded: `${runc}, Linux ${kernel}`, mountinfo, cgroups: readFileSync('/proc/cgroups', 'utf8'), kcore: existsSync('/proc/kcore'), procEntries };
+  return { recorded: `${runc}, Linux ${kernel}`, mountinfo, cgroups: readFileSync('/proc/cgroups', 'utf8'), selfCgroup: readFileSync('/proc/self/cgroup', 'utf8'), kcore: existsSync('/proc/kcore'), procEntries };
 }
 
 /** Why runc cannot be run here, or null. */
@@ -140,6 +165,7 @@ export function runcUnavailable() {
   if (process.platform !== 'linux') return 'runc needs Linux';
   if (spawnSync('runc', ['--version']).status !== 0) return 'runc is not installed (apt-get install runc)';
   if (spawnSync('unshare', ['--version']).status !== 0) return 'unshare(1) is not installed';
+  if (spawnSync('script', ['--version']).status !== 0) return 'script(1) is not installed (util-linux; runc needs a terminal for process.terminal)';
   const status = readFileSync('/proc/self/status', 'utf8');
   const eff = BigInt('0x' + (/^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0'));
   if (((eff >> 21n) & 1n) === 0n) return 'no CAP_SYS_ADMIN (run as root)';
@@ -147,7 +173,7 @@ export function runcUnavailable() {
 }
 
 function main(args) {
-  if (args[0] === '--inner') return inner(args[1]);
+  if (args[0] === '--inner') return inner(args[1], JSON.parse(args[2] ?? '{}'));
   const why = runcUnavailable();
   if (why) {
     console.error(`record-runc: ${why}`);

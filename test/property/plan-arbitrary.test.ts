@@ -27,7 +27,8 @@ describe(`plan arbitraries (seed ${SEED}, ${plans.length} plans)`, () => {
   it('reach every op', () => {
     // mknod and pivot_root (docs/plan-format-extensions.md) are not generated yet: the native
     // addon has neither, and the emulator's pivot_root comes with the propagation issue.
-    const generated = Object.keys(OP_FIELDS).filter((op) => op !== 'mknod' && op !== 'pivot_root');
+    // openpty (runc's console) is not generated either: the native addon has no pseudo-terminals yet.
+    const generated = Object.keys(OP_FIELDS).filter((op) => op !== 'mknod' && op !== 'pivot_root' && op !== 'openpty');
     expect([...seen((o) => [o.op])].sort()).toEqual(generated.sort());
   });
 

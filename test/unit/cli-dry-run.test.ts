@@ -1,9 +1,15 @@
-/** `vfsemu dry-run`: formats and exit codes (0 mounts succeed, 1 one fails, 2 invalid spec). */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+/**
+ * `vfsemu dry-run`: every example bundle (exit 0, or 1 with runc's reason for must-fail), the
+ * formats, invalid specs (exit 2 naming the JSON path), `--native` (the kernel's run of the same
+ * plan and the differences, or exit 3 with one line), and the command itself as a process.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatTree, runDryRunCommand } from '../../src/cli/dry-run.js';
+import { nativeUnavailableReason } from '../../src/host/native.js';
 
 function run(arg: string | undefined, opts: Partial<{ format: string; native: boolean; host: boolean }> = {}) {
   let out = '';
@@ -12,48 +18,161 @@ function run(arg: string | undefined, opts: Partial<{ format: string; native: bo
   return { code, out, err };
 }
 
-describe('vfsemu dry-run', () => {
+/** A bundle on the host: config.json (from `spec`) and an empty rootfs with the given dirs. */
+function withBundle(spec: unknown, dirs: string[], fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'vfsemu-dry-'));
+  try {
+    mkdirSync(join(dir, 'rootfs'));
+    for (const d of dirs) mkdirSync(join(dir, 'rootfs', d), { recursive: true });
+    writeFileSync(join(dir, 'config.json'), typeof spec === 'string' ? spec : JSON.stringify(spec));
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+}
+
+const EXAMPLES = 'examples/bundles';
+const examples = readdirSync(EXAMPLES)
+  .filter((n) => existsSync(join(EXAMPLES, n, 'bundle.json')))
+  .sort();
+
+describe('vfsemu dry-run on the example bundles', () => {
   it('runs the bundled runc-default example with no argument: a findmnt-style tree, exit 0', () => {
     const r = run(undefined);
     expect(r.code).toBe(0);
     expect(r.out.split('\n')[0]).toMatch(/^TARGET +SOURCE +FSTYPE +OPTIONS$/);
-    expect(r.out).toMatch(/^\/ +none\[\/bundle\/rootfs\] +tmpfs +rw,relatime,mode=755$/m);
+    expect(r.out).toMatch(/^\/ +none\[\/bundle\/rootfs\] +tmpfs +ro,relatime,mode=755$/m);
     expect(r.out).toMatch(/├─\/proc +proc +proc +rw,relatime/);
-    expect(r.err).toMatch(/host not read/);
-    expect(r.err).toMatch(/pivot_root is not in the emulator yet/);
+    expect(r.out).toMatch(/│ ├─\/proc\/bus +proc\[\/bus\] +proc +ro,relatime/);
+    expect(r.out).toMatch(/└─\/sys +sysfs +sysfs +ro,nosuid,nodev,noexec,relatime/);
+    expect(r.err).toMatch(/^every mount would succeed$/m);
+    expect(r.err).toMatch(/^note: host not read/m);
   });
 
-  it('prints the exact mountinfo, or JSON with the plan, outcome and warnings', () => {
-    expect(run(undefined, { format: 'mountinfo' }).out).toMatch(/^\d+ \d+ 0:\d+ \/bundle\/rootfs \/ rw,relatime - tmpfs none rw,mode=755$/m);
-    const j = JSON.parse(run(undefined, { format: 'json' }).out) as { plan: { ops: unknown[] }; outcome: { results: unknown[] }; warnings: string[]; failure: unknown };
-    expect(j.plan.ops.length).toBe(j.outcome.results.length);
-    expect(j.failure).toBeNull();
-    expect(j.warnings.length).toBeGreaterThan(0);
+  it.each(examples)('%s: exit 0 when every mount succeeds, 1 with runc\'s reason when expected.json says one fails', (name) => {
+    const dir = join(EXAMPLES, name);
+    const r = run(dir, { format: 'mountinfo' });
+    const expected = existsSync(join(dir, 'expected.json')) ? (JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { fails: { mount: number; destination: string; errno: string; reason: string } }) : null;
+    if (!expected) {
+      expect(r.code).toBe(0);
+      expect(r.err).toMatch(/^every mount would succeed$/m);
+      // The container's own table: its root first, every line in the kernel's format.
+      expect(r.out.split('\n')[0]).toMatch(/^\d+ \d+ 0:\d+ \/bundle\/rootfs \/ r[ow],relatime - tmpfs none rw,mode=755$/);
+      for (const l of r.out.trim().split('\n')) expect(l).toMatch(/^\d+ \d+ \d+:\d+ \S+ \S+ \S+ (\S+ )*- \S+ \S+ \S+$/);
+      return;
+    }
+    expect(r.code).toBe(1);
+    const runcSays = /runc says "(.*)"$/.exec(expected.fails.reason)![1]!.replace(/\\"/g, '"');
+    expect(r.err).toContain(`runc would fail at mounts[${expected.fails.mount}] (${expected.fails.destination}) with ${expected.fails.errno}:\n  ${runcSays}\n`);
   });
 
-  it('exits 1 naming the mount, errno and runc\'s reason when a mount fails', () => {
+  it('exits 1 naming the mount, errno and runc\'s words for must-fail', () => {
     const r = run('examples/bundles/must-fail');
     expect(r.code).toBe(1);
     expect(r.err).toContain('runc would fail at mounts[7] (/tmp) with EINVAL:\n  error mounting "tmpfs" to rootfs at "/tmp": mount tmpfs:/tmp (via /proc/self/fd/N), flags: 0x2, data: defaults: invalid argument');
   });
 
-  it('exits 2 with the JSON path for an invalid spec, and reads a host bundle directory', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vfsemu-dry-'));
-    try {
-      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', root: { path: 'rootfs' }, mounts: [{ destination: 'proc', type: 'proc' }] }));
-      const bad = run(dir);
-      expect(bad.code).toBe(2);
-      expect(bad.err).toContain('mounts[0].destination: must be an absolute path');
-      mkdirSync(join(dir, 'rootfs'));
-      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', root: { path: 'rootfs' }, mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }], linux: { namespaces: [{ type: 'mount' }] } }));
+  it('prints the exact mountinfo, or JSON with the plan, outcome, the container\'s table and warnings', () => {
+    const mi = run(undefined, { format: 'mountinfo' }).out.trim().split('\n');
+    expect(mi[0]).toMatch(/^\d+ \d+ 0:\d+ \/bundle\/rootfs \/ ro,relatime - tmpfs none rw,mode=755$/);
+    expect(mi).toContainEqual(expect.stringMatching(/^\d+ \d+ 0:\d+ \/ \/sys ro,nosuid,nodev,noexec,relatime - sysfs sysfs ro$/));
+    const j = JSON.parse(run(undefined, { format: 'json' }).out) as { plan: { ops: { op: string; flags?: string[] }[] }; outcome: { results: unknown[] }; mountinfo: string[]; warnings: string[]; failure: unknown };
+    expect(j.plan.ops.length).toBe(j.outcome.results.length);
+    expect(j.plan.ops).toContainEqual({ op: 'unshare', flags: ['mnt', 'net'] });
+    expect(j.mountinfo).toEqual(mi);
+    expect(j.failure).toBeNull();
+    expect(j.warnings[0]).toMatch(/^host not read/);
+  });
+
+  it('reads this host with --host', () => {
+    const r = run(undefined, { host: true });
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(process.platform === 'linux' ? /^note: host read: cgroup v[12]/m : /^note: could not read this host/m);
+  });
+});
+
+describe('vfsemu dry-run on invalid input', () => {
+  it.each([
+    ['a relative mount destination', { ociVersion: '1.0.2', root: { path: 'rootfs' }, mounts: [{ destination: 'proc', type: 'proc' }] }, 'mounts[0].destination: must be an absolute path'],
+    ['no ociVersion', { root: { path: 'rootfs' } }, 'ociVersion: missing (required)'],
+    ['options not strings', { ociVersion: '1.0.2', root: { path: 'rootfs' }, mounts: [{ destination: '/x', type: 'tmpfs', options: [3] }] }, 'mounts[0].options[0]: must be string'],
+    ['an unknown rootfsPropagation', { ociVersion: '1.0.2', root: { path: 'rootfs' }, linux: { rootfsPropagation: 'sideways' } }, 'linux.rootfsPropagation:'],
+    ['not JSON', '{"ociVersion": ', '(config): not valid JSON'],
+  ])('exits 2 naming the JSON path: %s', (_what, spec, message) => {
+    withBundle(spec, [], (dir) => {
+      const r = run(dir);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toMatch(/^vfsemu: invalid spec /);
+      expect(r.err).toContain(message);
+    });
+  });
+
+  it('exits 2 for a bundle it cannot read, and for an unknown format', () => {
+    expect(run('/nonexistent/bundle').code).toBe(2);
+    expect(run('/nonexistent/bundle').err).toBe('vfsemu: cannot read bundle /nonexistent/bundle: ENOENT\n');
+    expect(run(undefined, { format: 'yaml' }).code).toBe(2);
+  });
+
+  it('reads a host bundle directory or its config.json', () => {
+    const spec = { ociVersion: '1.0.2', root: { path: 'rootfs' }, mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }], linux: { namespaces: [{ type: 'mount' }] } };
+    withBundle(spec, ['proc'], (dir) => {
       const good = run(join(dir, 'config.json'), { format: 'mountinfo' });
       expect(good.code).toBe(0);
-      expect(good.out).toContain(` / /proc rw,relatime - proc proc rw`);
-    } finally {
-      rmSync(dir, { recursive: true });
-    }
-    expect(run('/nonexistent/bundle').code).toBe(2);
-    expect(run(undefined, { format: 'yaml' }).code).toBe(2);
+      expect(good.out).toMatch(new RegExp(`^\\d+ \\d+ 0:\\d+ ${dir}/rootfs / rw,relatime - tmpfs none rw,mode=755\n\\d+ \\d+ 0:\\d+ / /proc rw,relatime - proc proc rw\n`));
+    });
+  });
+});
+
+const nativeWhy = nativeUnavailableReason();
+
+describe('vfsemu dry-run --native', () => {
+  it('exits 3 with one line, after the prediction, when the plan needs what the native backend lacks', () => {
+    // Every example has a network namespace of its own, which the addon cannot make yet; without
+    // privilege or the addon, the reason is that instead.
+    const r = run(undefined, { native: true });
+    expect(r.code).toBe(3);
+    expect(r.out.split('\n')[0]).toMatch(/^TARGET/);
+    const last = r.err.trim().split('\n').pop()!;
+    expect(last).toMatch(/^vfsemu: --native cannot run here: /);
+    if (nativeWhy) expect(last).toContain(nativeWhy);
+    else expect(last).toMatch(/: the native addon cannot run unshare of a network namespace \(CLONE_NEWNET, ops\[\d+\]\) nor openpty \(ops\[\d+\]\) yet/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.err).toMatch(/^note: host read \(--native implies --host\)/m);
+  });
+
+  it.skipIf(nativeWhy !== null)('runs the same plan on the kernel and says where it differs (here: nowhere)', () => {
+    const spec = {
+      ociVersion: '1.0.2',
+      root: { path: 'rootfs', readonly: true },
+      mounts: [
+        { destination: '/proc', type: 'proc', source: 'proc' },
+        { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+        { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+        { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev'] },
+      ],
+      linux: { namespaces: [{ type: 'mount' }, { type: 'pid' }], maskedPaths: ['/proc/keys', '/proc/acpi'], readonlyPaths: ['/proc/sys'] },
+    };
+    withBundle(spec, ['proc', 'tmp'], (dir) => {
+      const r = run(dir, { native: true, format: 'json' });
+      expect(r.code).toBe(0);
+      const j = JSON.parse(r.out) as { native: { backend: string }; nativeDifferences: string[] };
+      expect(j.native.backend).toBe('native');
+      expect(j.nativeDifferences).toEqual([]);
+      const t = run(dir, { native: true });
+      expect(t.err).toMatch(/^native: the kernel agrees, op for op and line for line$/m);
+    });
+  });
+});
+
+describe('the vfsemu command', () => {
+  it.skipIf(!existsSync('dist/cli/main.js'))('dry-runs the bundled example as `node bin/vfsemu.js dry-run` (the README\'s first command)', () => {
+    const r = spawnSync(process.execPath, ['bin/vfsemu.js', 'dry-run'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^TARGET +SOURCE +FSTYPE +OPTIONS$/);
+    const bad = spawnSync(process.execPath, ['bin/vfsemu.js', 'dry-run', 'examples/bundles/must-fail'], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('invalid argument');
   });
 });
 

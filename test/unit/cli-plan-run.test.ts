@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,8 +10,12 @@ function run(plan: unknown, opts: { backend?: string; json?: boolean } = {}) {
   writeFileSync(file, typeof plan === 'string' ? plan : JSON.stringify(plan));
   let out = '';
   let err = '';
-  const code = runPlanCommand(file, { backend: opts.backend ?? 'emulated', json: opts.json ?? false }, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
+  try {
+    const code = runPlanCommand(file, { backend: opts.backend ?? 'emulated', json: opts.json ?? false }, { out: (s) => (out += s), err: (s) => (err += s) });
+    return { code, out, err };
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 }
 
 describe('vfsemu plan run', () => {

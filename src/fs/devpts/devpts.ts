@@ -1,15 +1,18 @@
 /**
- * devpts (fs/devpts/inode.c) as far as mounting needs: every mount is a new instance (the
- * behaviour of `newinstance` since Linux 4.7; the option is still accepted), the options uid, gid,
- * mode, ptmxmode and max with the kernel's parsing and mountinfo rendering, and a root of mode
- * 0755 holding `ptmx` (char 5:2, mode ptmxmode). Pseudo-terminals are not modelled: nothing opens
- * ptmx to make /dev/pts/N, and names cannot be created (EPERM).
+ * devpts (fs/devpts/inode.c) as far as mounting and a container's console need: every mount is a
+ * new instance (the behaviour of `newinstance` since Linux 4.7; the option is still accepted),
+ * the options uid, gid, mode, ptmxmode and max with the kernel's parsing and mountinfo rendering,
+ * and a root of mode 0755 holding `ptmx` (char 5:2, mode ptmxmode). Opening ptmx makes a
+ * pseudo-terminal: the lowest free number N below `max` (ENOSPC beyond), and the node N (char
+ * 136:N, mode `mode`, owned by `uid`/`gid` when given, else by the opener) until the opening
+ * description's last close. The terminals carry no data. Names cannot be created (EPERM).
  *
  * Remount replaces the options as a whole: what it does not give goes back to the default
  * (devpts_reconfigure copies a freshly parsed option set).
  */
+import type { Credentials } from '../../vfs/creds.js';
 import { errno } from '../../vfs/errno.js';
-import { makedev, S_IFCHR, type FileSystemType, type FsContext } from '../../vfs/inode.js';
+import { makedev, S_IFCHR, type FileSystemType, type FsContext, type OpenFileState } from '../../vfs/inode.js';
 import { parseMountData, parseU32, type FsParam } from '../../vfs/mount-options.js';
 import { dir, SimpleInode } from '../libfs/simple.js';
 import { PseudoSuperBlock } from '../libfs/super.js';
@@ -17,6 +20,8 @@ import { PseudoSuperBlock } from '../libfs/super.js';
 export const DEVPTS_SUPER_MAGIC = 0x1cd1;
 /** NR_UNIX98_PTY_MAX: `max` is shown only below it. */
 const NR_UNIX98_PTY_MAX = 1 << 20;
+/** UNIX98_PTY_SLAVE_MAJOR: /dev/pts/N is char 136:N. */
+const UNIX98_PTY_SLAVE_MAJOR = 136;
 
 export interface DevptsOptions {
   uid?: number;
@@ -58,16 +63,51 @@ export function parseDevptsOptions(params: readonly FsParam[]): DevptsOptions {
   return o;
 }
 
+/** /dev/pts/ptmx: its open is ptmx_open(), which makes a pseudo-terminal in this instance. */
+class PtmxInode extends SimpleInode {
+  constructor(private readonly devpts: DevptsSuperBlock) {
+    super(devpts, S_IFCHR | devpts.opts.ptmxmode, 0, 0, makedev(5, 2));
+  }
+
+  open(_flags: number, creds: Credentials): OpenFileState {
+    return this.devpts.newPty(creds);
+  }
+}
+
 export class DevptsSuperBlock extends PseudoSuperBlock {
   readonly root: SimpleInode;
   private readonly ptmx: SimpleInode;
   opts: DevptsOptions;
+  /** allocated_ptys: the numbers in use. */
+  private readonly ptys = new Set<number>();
 
   constructor(type: FileSystemType, ctx: FsContext, flags: number, params: readonly FsParam[]) {
     super(type, ctx, flags, DEVPTS_SUPER_MAGIC);
     this.opts = parseDevptsOptions(params);
     this.root = SimpleInode.build(this, dir({}, 0o755));
-    this.ptmx = this.root.add('ptmx', SimpleInode.build(this, { file: '', type: S_IFCHR, mode: this.opts.ptmxmode, rdev: makedev(5, 2) }));
+    this.ptmx = this.root.add('ptmx', new PtmxInode(this));
+  }
+
+  /**
+   * devpts_new_index() and devpts_pty_new(): the lowest free number below `max`, and its node,
+   * owned as the mount options say or by the opener (current_fsuid/fsgid). Released by
+   * devpts_kill_index() and devpts_pty_kill() at the master's last close.
+   */
+  newPty(creds: Credentials): OpenFileState {
+    let n = 0;
+    while (this.ptys.has(n)) n++;
+    if (n >= this.opts.max) throw errno('ENOSPC');
+    this.ptys.add(n);
+    const name = String(n);
+    this.root.add(name, SimpleInode.build(this, { file: '', type: S_IFCHR, mode: this.opts.mode, uid: this.opts.uid ?? creds.uid, gid: this.opts.gid ?? creds.gid, rdev: makedev(UNIX98_PTY_SLAVE_MAJOR, n) }));
+    return {
+      ptyIndex: n,
+      release: () => {
+        this.ptys.delete(n);
+        this.root.entries!.delete(name);
+        return name;
+      },
+    };
   }
 
   protected override applyParams(params: readonly FsParam[]): void {

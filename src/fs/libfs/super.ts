@@ -60,11 +60,12 @@ export abstract class PseudoSuperBlock implements SimpleSuperBlock {
 
 /**
  * A filesystem type whose superblock already exists and is shared by every mount (sget() finding
- * the one of the caller's namespace): sysfs of the net namespace, mqueue of the IPC namespace, the
- * cgroup2 hierarchy. The emulated machine has one of each namespace, and booted with the
- * superblock in place, so a mount's own flags (ro, nosuid, …) go to the mount and never to the
- * superblock, as on a host whose /sys, /dev/mqueue and cgroup2 are mounted read-write. Options are
- * still checked (EINVAL) and, where the filesystem takes them, applied (`onMount`).
+ * the one of the caller's namespace): mqueue of the IPC namespace, the cgroup2 hierarchy. The
+ * emulated machine has one IPC and one cgroup namespace, and booted with the superblock in place,
+ * so a mount's own flags (ro, nosuid, …) go to the mount and never to the superblock, as on a
+ * host whose /dev/mqueue and cgroup2 are mounted read-write. Options are still checked (EINVAL)
+ * and, where the filesystem takes them, applied (`onMount`). (sysfs, whose network namespaces
+ * the machine models, keys its superblocks itself: src/fs/sysfs.)
  */
 export function sharedSuperBlockType<S extends PseudoSuperBlock>(
   name: string,

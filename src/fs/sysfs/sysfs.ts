@@ -1,17 +1,22 @@
 /**
  * sysfs (fs/sysfs, on kernfs) as far as mounting needs: one superblock per network namespace,
- * shared by every mount (the emulated machine has one, made at boot, read-write), no mount options
- * (any is EINVAL), a root of mode 0555 and the top-level directories of the reference host with
- * the ones containers mount over or mask: /sys/fs/cgroup and /sys/firmware. Nothing can be
- * created in it (EPERM, measured for mkdir).
+ * shared by every mount made in it, no mount options (any is EINVAL), a root of mode 0555 and the
+ * top-level directories of the reference host with the ones containers mount over or mask:
+ * /sys/fs/cgroup and /sys/firmware. Nothing can be created in it (EPERM, measured for mkdir).
  *
- * A container with its own network namespace gets a new sysfs superblock, made with the mount's
- * flags (`- sysfs sysfs ro` for runc's read-only /sys); plans have no network namespaces yet, so
- * that superblock is not modelled (the dry-run warns).
+ * The superblocks, as measured on Linux 6.18 (test/unit/netns-sysfs.test.ts): init_net's exists
+ * from boot, read-write, and the host's /sys keeps it alive, so a mount's ro goes to the mount
+ * only (`ro,… - sysfs sysfs rw`). Another network namespace has none until its first sysfs mount
+ * makes one with that mount's superblock flags — runc's read-only /sys in a container with its
+ * own network namespace shows `- sysfs sysfs ro` — and later mounts share it whatever their
+ * flags, until its last mount goes (kill_sb); the next mount makes a new one.
  */
+import { errno } from '../../vfs/errno.js';
 import type { FileSystemType } from '../../vfs/inode.js';
+import { parseMountData } from '../../vfs/mount-options.js';
+import type { NetNamespace } from '../../vfs/net-namespace.js';
 import { dir, SimpleInode, type TreeSpec } from '../libfs/simple.js';
-import { PseudoSuperBlock, sharedSuperBlockType } from '../libfs/super.js';
+import { PseudoSuperBlock } from '../libfs/super.js';
 
 export const SYSFS_MAGIC = 0x62656572;
 
@@ -38,7 +43,34 @@ export class SysfsSuperBlock extends PseudoSuperBlock {
   readonly root = SimpleInode.build(this, sysfsTree());
 }
 
-/** The `sysfs` filesystem type (one per kernel: its superblock is the machine's). */
+/**
+ * The `sysfs` filesystem type (one per kernel): sysfs_get_tree()'s superblock of the mounting
+ * task's network namespace (kernfs_test_super() compares the namespace tag).
+ *
+ * @example
+ * ```ts
+ * p.unshare(CLONE_NEWNS | CLONE_NEWNET);
+ * p.mount('sysfs', '/sys', 'sysfs', MS_RDONLY, null); // mountinfo: "ro,relatime - sysfs sysfs ro"
+ * ```
+ */
 export function sysfsType(): FileSystemType {
-  return sharedSuperBlockType('sysfs', (type, ctx) => new SysfsSuperBlock(type, ctx, 0, SYSFS_MAGIC));
+  const sbs = new WeakMap<NetNamespace, SysfsSuperBlock>();
+  const type: FileSystemType = {
+    name: 'sysfs',
+    mount(ctx, _source, flags, data) {
+      const { sbFlags, params } = parseMountData(data, flags);
+      // "Unknown parameter" comes from parsing, before any superblock is looked for.
+      if (params.length > 0) throw errno('EINVAL');
+      const initNet = ctx.netns.index === 0;
+      let sb = sbs.get(ctx.netns);
+      // A namespace's superblock dies with its last mount (init_net's never: the host's /sys).
+      if (sb && !initNet && ctx.isMounted && !ctx.isMounted(sb)) sb = undefined;
+      if (!sb) {
+        sb = new SysfsSuperBlock(type, ctx, initNet ? 0 : sbFlags, SYSFS_MAGIC);
+        sbs.set(ctx.netns, sb);
+      }
+      return sb;
+    },
+  };
+  return type;
 }
