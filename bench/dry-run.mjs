@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * Median time of a dry-run of the runc default spec (examples/bundles/runc-default, as the runc
- * oracle runs it: `cat /proc/self/mountinfo`, but without its terminal, which the native backend
- * cannot open yet and for which runc would want script(1)), with its peers in the same run:
+ * oracle runs it: `cat /proc/self/mountinfo`, but without its terminal, for which runc would want
+ * script(1)), with its peers in the same run:
  *
  * - `predictRunc`: the prediction itself — runc's algorithm on the emulator, recording the plan
  *   (what `vfsemu dry-run` spends beyond reading files and printing);
@@ -10,8 +10,7 @@
  *   and validated, this host's facts read, the prediction, the tree printed to a sink);
  * - `emulated plan`: the recorded plan replayed on a fresh emulator (runEmulated);
  * - `native plan`: the same plan applied to this kernel by the native backend (fork, namespaces,
- *   tmpfs, one syscall an op, mountinfo) — with `unshare {flags: ["mnt"]}` for runc's
- *   `["mnt", "net"]`, the addon having no CLONE_NEWNET yet (the row says so); cgroups the plan
+ *   tmpfs, one syscall an op, mountinfo; runc's mount and network namespaces); cgroups the plan
  *   makes on a cgroup v1 host are removed after each run;
  * - `runc run`: Debian's runc running the same bundle for real (create, start, cat, delete),
  *   timed around the runc process alone (test/boot/record-runc.mjs), when runc is installed and
@@ -69,11 +68,8 @@ rows.push(['emulated plan (runEmulated)', iterations, median(iterations, () => r
 const nativeWhy = nativeUnavailableReason();
 if (nativeWhy) rows.push(['native plan', 0, NaN, nativeWhy]);
 else {
-  // The addon's unshare is CLONE_NEWNS alone for now; everything else is the same plan.
-  const ops = first.plan.ops.map((o) => (o.op === 'unshare' && o.flags ? { op: 'unshare', flags: o.flags.filter((f) => f !== 'net') } : o));
-  const same = { ...first, plan: { version: 1, ops } };
   const n = Math.max(20, Math.floor(iterations / 5));
-  rows.push(['native plan (without CLONE_NEWNET)', n, median(n, () => runNativeCleaningCgroups(same, host))]);
+  rows.push(['native plan', n, median(n, () => runNativeCleaningCgroups(first, host))]);
 }
 
 const runcWhy = runcUnavailable();

@@ -24,7 +24,7 @@ const std::map<std::string, OpKind>& opKinds() {
       {"truncate", OpKind::Truncate}, {"mount", OpKind::Mount},   {"umount", OpKind::Umount},
       {"unshare", OpKind::Unshare}, {"setns", OpKind::Setns},     {"stat", OpKind::Stat},
       {"read", OpKind::Read},       {"readdir", OpKind::Readdir}, {"setcred", OpKind::Setcred},
-      {"fsmount", OpKind::Fsmount},  {"pivot_root", OpKind::PivotRoot}, {"mknod", OpKind::Mknod},
+      {"fsmount", OpKind::Fsmount},  {"pivot_root", OpKind::PivotRoot}, {"mknod", OpKind::Mknod}, {"openpty", OpKind::Openpty},
   };
   return kinds;
 }
@@ -193,7 +193,7 @@ Napi::Value opValue(Napi::Env env, const NativeOp& op, const OpRecord& r) {
     st.Set("nlink", static_cast<double>(r.stat.nlink));
     o.Set("stat", st);
   }
-  if (op.kind == OpKind::Read) o.Set("data", bytes(env, r.data));
+  if (op.kind == OpKind::Read || op.kind == OpKind::Openpty) o.Set("data", bytes(env, r.data));
   if (op.kind == OpKind::Readdir) {
     Napi::Array names = Napi::Array::New(env, r.names.size());
     for (size_t i = 0; i < r.names.size(); i++) names.Set(static_cast<uint32_t>(i), bytes(env, r.names[i]));

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -232,7 +233,7 @@ class Runner {
       case OpKind::Umount:
         return call(SYS_umount2, path, op.flags);
       case OpKind::Unshare:
-        return unshare();
+        return unshare(op.flags);
       case OpKind::Setns:
         return setns(op.ns);
       case OpKind::Stat: {
@@ -254,6 +255,8 @@ class Runner {
         return pivotRoot(op);
       case OpKind::Mknod:
         return call(SYS_mknodat, AT_FDCWD, path, op.mode, op.dev);
+      case OpKind::Openpty:
+        return openpty(op, index);
       case OpKind::Fsmount:
         return fsmount(op);
     }
@@ -356,9 +359,12 @@ class Runner {
 
   // unshare(CLONE_NEWNS): the kernel moves root and cwd to their copies in the new namespace
   // (unshare(2)), so the sandbox root there is simply "/".
-  int unshare() noexcept {
-    int e = call(SYS_unshare, CLONE_NEWNS);
+  // With CLONE_NEWNET too the child gets its own network namespace (its sysfs mounts then make
+  // their own superblock); without CLONE_NEWNS no mount namespace entry is made.
+  int unshare(uint64_t flags) noexcept {
+    int e = call(SYS_unshare, flags);
     if (e) return e;
+    if (!(flags & CLONE_NEWNS)) return 0;
     size_t ns = namespaces_++;
     current_ = ns;
     SetupStep step = kStepOpenMountinfo;
@@ -384,6 +390,27 @@ class Runner {
     if (!(e = call(SYS_fchdir, rootFd)) && !(e = call(SYS_chroot, "."))) return 0;
     outside_ = true;
     return e;
+  }
+
+  // posix_openpt(3) by hand: open the ptmx, unlockpt (TIOCSPTLCK 0), ptsname's number (TIOCGPTN),
+  // sent as decimal text. The descriptor stays open so that /dev/pts/N lives to the plan's end.
+  int openpty(const NativeOp& op, uint32_t index) noexcept {
+    long fd = sys(SYS_openat, AT_FDCWD, op.path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+    if (fd < 0) return static_cast<int>(-fd);
+    int unlock = 0;
+    unsigned int n = 0;
+    int e = call(SYS_ioctl, fd, TIOCSPTLCK, &unlock);
+    if (!e) e = call(SYS_ioctl, fd, TIOCGPTN, &n);
+    if (e) {
+      call(SYS_close, fd);
+      return e;
+    }
+    char digits[16];
+    size_t len = 0;
+    do digits[sizeof digits - 1 - len++] = static_cast<char>('0' + n % 10);
+    while ((n /= 10) != 0);
+    w_.record(kData, index, 0, digits + sizeof digits - len, len);
+    return 0;
   }
 
   // pivot_root(2). On success the task's root is the new root (chroot_fs_refs), so this

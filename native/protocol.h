@@ -22,6 +22,7 @@ enum class OpKind : uint32_t {
   Fsmount,  // a `mount` with `fsconfig`: fsopen + fsconfig a param + fsmount + move_mount
   PivotRoot,  // pivot_root(path, path2); then this namespace's sandbox root is the new root
   Mknod,      // mknodat(AT_FDCWD, path, mode, dev)
+  Openpty,    // open(path, O_RDWR|O_NOCTTY), unlockpt, TIOCGPTN; the number as DATA; fd kept open
 };
 
 // One fsconfig(2) call of an Fsmount: FSCONFIG_SET_STRING key=value, or FSCONFIG_SET_FLAG key.
@@ -41,7 +42,7 @@ struct NativeOp {
   bool hasData = false;  // mount: absent data is NULL, "" stays an empty string (record.py)
   uint32_t mode = 0;
   uint32_t uid = 0, gid = 0;  // chown, setcred; (uint32_t)-1 leaves an id unchanged
-  uint64_t flags = 0;         // mount, umount, rename flags; stat: 1 = nofollow
+  uint64_t flags = 0;         // mount, umount, rename flags; unshare: CLONE_* flags; stat: 1 = nofollow
   int64_t length = 0;         // truncate
   int64_t ns = 0;             // setns
   uint64_t dev = 0;           // mknod: the device number, already makedev()'d

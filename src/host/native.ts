@@ -19,6 +19,7 @@ import type { MountFlagName, Plan, PlanOp } from '../plan/plan.js';
 import { Cap, Credentials, type CapName } from '../vfs/creds.js';
 import { errnoName } from '../vfs/errno.js';
 import { makedev } from '../vfs/inode.js';
+import { CLONE_NEWNET, CLONE_NEWNS } from '../vfs/net-namespace.js';
 import { processCapabilities } from './caps.js';
 import { RENAME_EXCHANGE, RENAME_NOREPLACE } from '../vfs/process.js';
 import type { Stat } from '../vfs/stat.js';
@@ -169,8 +170,11 @@ function marshal(op: PlanOp): NativeOp {
       return { op: op.op, path: op.target, path2: op.source, fstype: op.fstype, flags: bits(MOUNT_FLAGS, op.flags), data: op.data };
     case 'umount':
       return { op: op.op, path: op.target, flags: bits(UMOUNT_FLAGS, op.flags) };
-    case 'unshare':
-      return { op: op.op };
+    case 'unshare': {
+      // Without flags, the contract's unshare(CLONE_NEWNS).
+      const names = op.flags ?? ['mnt'];
+      return { op: op.op, flags: (names.includes('mnt') ? CLONE_NEWNS : 0) | (names.includes('net') ? CLONE_NEWNET : 0) };
+    }
     case 'setns':
       return { op: op.op, ns: op.ns };
     case 'stat':
@@ -183,7 +187,7 @@ function marshal(op: PlanOp): NativeOp {
     case 'pivot_root':
       return { op: op.op, path: op.new_root, path2: op.put_old };
     case 'openpty':
-      throw new BackendUnavailable('the native addon has no openpty op yet (docs/plan-format-extensions.md)');
+      return { op: op.op, path: op.path };
   }
 }
 
@@ -219,18 +223,6 @@ function howChildEnded(raw: RawRun, opts: NativeRunOptions, timeoutMs: number): 
   return `was killed by ${signalName(raw.signal)}${requested ? ` (killAfterOp ${opts.killAfterOp})` : ''}`;
 }
 
-/** What the addon cannot run yet, each with the first op that needs it: `openpty (ops[12])`. */
-function lackingOps(plan: Plan): string[] {
-  const out: string[] = [];
-  // Its unshare is unshare(CLONE_NEWNS): right for no flags or ["mnt"], not for "net" nor for [].
-  const netns = plan.ops.findIndex((o) => o.op === 'unshare' && o.flags?.includes('net'));
-  if (netns >= 0) out.push(`unshare of a network namespace (CLONE_NEWNET, ops[${netns}])`);
-  const none = plan.ops.findIndex((o) => o.op === 'unshare' && o.flags?.length === 0);
-  if (none >= 0) out.push(`unshare(0) (ops[${none}])`);
-  const pty = plan.ops.findIndex((o) => o.op === 'openpty');
-  if (pty >= 0) out.push(`openpty (ops[${pty}])`);
-  return out;
-}
 
 /**
  * Runs a plan on the host kernel in a throw-away mount namespace rooted in a fresh tmpfs.
@@ -247,8 +239,6 @@ export function runNative(plan: Plan, opts: NativeRunOptions = {}): Outcome {
   const reason = nativeUnavailableReason();
   if (reason) throw new BackendUnavailable(reason);
   // The addon's unshare is CLONE_NEWNS alone, and it has no openpty: refuse before anything runs.
-  const lacking = lackingOps(plan);
-  if (lacking.length) throw new BackendUnavailable(`the native addon cannot run ${lacking.join(' nor ')} yet (docs/plan-format-extensions.md)`);
   // poll(2) takes an int of milliseconds.
   const timeoutMs = Math.max(0, Math.min(Math.floor(opts.timeoutMs ?? 10_000), 0x7fffffff));
   const raw = loadAddon()!.run(plan.ops.map(marshal), opts.killAfterOp ?? -1, timeoutMs);

@@ -11,9 +11,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createSandbox, CLONE_NEWNET, CLONE_NEWNS, MS_RDONLY } from '../../src/index.js';
-import { normaliseMountinfo } from '../../src/plan/compare.js';
+import { compareOutcomes, normaliseMountinfo } from '../../src/plan/compare.js';
+import { hostMachine } from '../../src/host/parity.js';
 import { runEmulated } from '../../src/plan/emulated.js';
-import { BackendUnavailable, type OpResult } from '../../src/plan/outcome.js';
+import type { OpResult } from '../../src/plan/outcome.js';
 import { PlanError, validatePlan, type Plan } from '../../src/plan/plan.js';
 import { nativeUnavailableReason, runNative } from '../../src/host/native.js';
 
@@ -70,11 +71,22 @@ describe('unshare(2) of a network namespace', () => {
     expect(() => validatePlan({ version: 1, ops: [{ op: 'unshare', flags: ['pid'] }] })).toThrow(new PlanError('ops[0].flags[0]', 'unknown flag "pid"; expected one of mnt, net'));
   });
 
-  it.skipIf(nativeUnavailableReason() !== null)('is refused by the native backend before anything runs (no CLONE_NEWNET in the addon yet)', () => {
-    expect(() => runNative({ version: 1, ops: [{ op: 'mkdir', path: '/a' }, { op: 'unshare', flags: ['mnt', 'net'] }] })).toThrow(BackendUnavailable);
-    expect(() => runNative({ version: 1, ops: [{ op: 'unshare', flags: ['net'] }] })).toThrow('the native addon cannot run unshare of a network namespace (CLONE_NEWNET, ops[0]) yet');
-    expect(() => runNative({ version: 1, ops: [{ op: 'mkdir', path: '/a' }, { op: 'unshare', flags: [] }] })).toThrow('cannot run unshare(0) (ops[1]) yet');
-    // A plain unshare, or flags ["mnt"], is the contract's CLONE_NEWNS and runs.
-    expect(runNative({ version: 1, ops: [{ op: 'unshare', flags: ['mnt'] }, { op: 'unshare' }] }).results).toEqual([{ ok: true }, { ok: true }]);
+  it.skipIf(nativeUnavailableReason() !== null)('runs the same on the kernel through the native backend (CLONE_NEWNET in the child)', () => {
+    const plan = {
+      version: 1 as const,
+      ops: [
+        { op: 'mkdir' as const, path: '/s' },
+        { op: 'mkdir' as const, path: '/t' },
+        { op: 'unshare' as const, flags: ['mnt' as const, 'net' as const] },
+        { op: 'mount' as const, source: 'sysfs', target: '/s', fstype: 'sysfs', flags: ['rdonly' as const] },
+        { op: 'mount' as const, source: 'sysfs', target: '/t', fstype: 'sysfs', flags: [] },
+        { op: 'unshare' as const, flags: [] },
+        { op: 'unshare' as const, flags: ['net' as const] },
+      ],
+    };
+    const native = runNative(plan);
+    expect(native.results.every((r) => r.ok)).toBe(true);
+    expect(compareOutcomes(plan, runEmulated(plan, hostMachine()), native).diff).toBe('');
   });
+
 });
