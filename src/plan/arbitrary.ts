@@ -171,8 +171,8 @@ const setcredArb: fc.Arbitrary<PlanOp> = fc
 
 /** Weights of each op kind: the default mix, and propagation mode's, heavy on mounts and namespaces. */
 const OP_WEIGHTS = {
-  default: { mkdir: 8, write: 6, symlink: 3, link: 2, unlink: 2, rmdir: 2, rename: 3, chmod: 2, chown: 2, truncate: 2, mount: 10, umount: 4, unshare: 1, setns: 1, stat: 2, read: 2, readdir: 2, setcred: 1 },
-  propagation: { mkdir: 8, write: 2, symlink: 1, link: 1, unlink: 1, rmdir: 2, rename: 1, chmod: 1, chown: 1, truncate: 1, mount: 24, umount: 7, unshare: 3, setns: 4, stat: 1, read: 1, readdir: 2, setcred: 1 },
+  default: { mkdir: 8, write: 6, symlink: 3, link: 2, unlink: 2, rmdir: 2, rename: 3, chmod: 2, chown: 2, truncate: 2, mount: 10, umount: 4, unshare: 1, setns: 1, stat: 2, read: 2, readdir: 2, setcred: 1, pivot_root: 1 },
+  propagation: { mkdir: 8, write: 2, symlink: 1, link: 1, unlink: 1, rmdir: 2, rename: 1, chmod: 1, chown: 1, truncate: 1, mount: 24, umount: 7, unshare: 3, setns: 4, stat: 1, read: 1, readdir: 2, setcred: 1, pivot_root: 1 },
 };
 
 /** One random op; the weights favour building and using trees over observing them. */
@@ -204,6 +204,8 @@ export function opArb(opts: PlanArbitraryOptions = {}): fc.Arbitrary<PlanOp> {
     { weight: w.read, arbitrary: fc.record({ op: fc.constant('read' as const), path: pathArb }) },
     { weight: w.readdir, arbitrary: fc.record({ op: fc.constant('readdir' as const), path: pathArb }) },
     { weight: w.setcred, arbitrary: setcredArb },
+    // put_old often the new root itself, as runc pivots: the old root then sits on top of it.
+    { weight: w.pivot_root, arbitrary: fc.record({ op: fc.constant('pivot_root' as const), new_root: mountPathArb, put_old: fc.oneof(mountPathArb, pathArb) }) },
   );
 }
 
