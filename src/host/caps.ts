@@ -26,3 +26,9 @@ export function processCapabilities(): ProcessCaps | null {
   const permitted = field('CapPrm');
   return effective === null || permitted === null ? null : { effective, permitted };
 }
+
+/** CAP_SYS_ADMIN (bit 21) in the effective set: what mount namespaces need. False off Linux. */
+export function hasCapSysAdmin(): boolean {
+  const caps = processCapabilities();
+  return caps !== null && ((caps.effective >> 21n) & 1n) === 1n;
+}

@@ -16,11 +16,11 @@ import { FSMOUNT_FLAGS, MKNOD_TYPES, MOUNT_FLAGS, statResult, UMOUNT_FLAGS } fro
 import { fsconfigParams } from '../plan/overlay-data.js';
 import { BackendUnavailable, stoppedResult, type OpResult, type Outcome } from '../plan/outcome.js';
 import type { MountFlagName, Plan, PlanOp } from '../plan/plan.js';
-import { Cap, Credentials, type CapName } from '../vfs/creds.js';
+import { Credentials, type CapName } from '../vfs/creds.js';
 import { errnoName } from '../vfs/errno.js';
 import { makedev } from '../vfs/inode.js';
 import { CLONE_NEWNET, CLONE_NEWNS } from '../vfs/net-namespace.js';
-import { processCapabilities } from './caps.js';
+import { hasCapSysAdmin } from './caps.js';
 import { RENAME_EXCHANGE, RENAME_NOREPLACE } from '../vfs/process.js';
 import type { Stat } from '../vfs/stat.js';
 
@@ -101,12 +101,6 @@ function loadAddon(): Addon | undefined {
     }
   }
   return addon;
-}
-
-/** Whether this process may make mount namespaces: CAP_SYS_ADMIN in its effective set. */
-function hasCapSysAdmin(): boolean {
-  const caps = processCapabilities();
-  return caps !== null && ((caps.effective >> BigInt(Cap.SYS_ADMIN)) & 1n) === 1n;
 }
 
 /**

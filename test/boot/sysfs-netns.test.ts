@@ -16,7 +16,10 @@ import { hostMachine } from '../../src/host/parity.js';
 import { runEmulated } from '../../src/plan/emulated.js';
 import type { OpResult } from '../../src/plan/outcome.js';
 import { PlanError, validatePlan, type Plan } from '../../src/plan/plan.js';
-import { nativeUnavailableReason, runNative } from '../../src/host/native.js';
+import { runNative } from '../../src/host/native.js';
+import { noPrivilege, warnIfSkipped } from '../native/helpers.js';
+
+warnIfSkipped('test/boot/sysfs-netns (native)');
 
 interface Recorded {
   plan: Plan;
@@ -71,7 +74,7 @@ describe('unshare(2) of a network namespace', () => {
     expect(() => validatePlan({ version: 1, ops: [{ op: 'unshare', flags: ['pid'] }] })).toThrow(new PlanError('ops[0].flags[0]', 'unknown flag "pid"; expected one of mnt, net'));
   });
 
-  it.skipIf(nativeUnavailableReason() !== null)('runs the same on the kernel through the native backend (CLONE_NEWNET in the child)', () => {
+  it.skipIf(noPrivilege)('runs the same on the kernel through the native backend (CLONE_NEWNET in the child)', () => {
     const plan = {
       version: 1 as const,
       ops: [
