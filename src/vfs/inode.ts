@@ -228,6 +228,11 @@ export interface FileSystemType {
   mount(ctx: FsContext, source: string, flags: number, data: string): SuperBlock;
 }
 
+/** renameat2(2) flags, which Inode.rename receives. */
+export const RENAME_NOREPLACE = 1;
+export const RENAME_EXCHANGE = 2;
+export const RENAME_WHITEOUT = 4;
+
 /** SB_* superblock flags (the MS_* values of the same name). */
 export const SB_RDONLY = 1;
 export const SB_SYNCHRONOUS = 16;

@@ -12,6 +12,7 @@ import { notifyChange, newInodeOwner, shouldRemoveSuid } from './attr.js';
 import { Cap, Credentials } from './creds.js';
 import type { Dentry } from './dentry.js';
 import { errno, SysError } from './errno.js';
+import { RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from './inode.js';
 import {
   FdTable,
   FileDescription,
@@ -68,9 +69,7 @@ export const AT_SYMLINK_FOLLOW = 0x400;
 export const AT_EACCESS = 0x200;
 export const AT_EMPTY_PATH = 0x1000;
 
-export const RENAME_NOREPLACE = 1;
-export const RENAME_EXCHANGE = 2;
-export const RENAME_WHITEOUT = 4;
+export { RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT };
 
 export const SEEK_SET = 0;
 export const SEEK_CUR = 1;

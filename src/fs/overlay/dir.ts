@@ -10,7 +10,7 @@
  */
 import type { Dentry } from '../../vfs/dentry.js';
 import { errno } from '../../vfs/errno.js';
-import { isDir } from '../../vfs/inode.js';
+import { isDir, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from '../../vfs/inode.js';
 import { copyUp } from './copy-up.js';
 import { OvlInode } from './inode.js';
 import {
@@ -23,9 +23,6 @@ import {
   layerRename,
   layerSymlink,
   layerUnlink,
-  RENAME_EXCHANGE,
-  RENAME_NOREPLACE,
-  RENAME_WHITEOUT,
   type NewAttr,
 } from './layer-ops.js';
 import { lowerPositive, markImpure, upperWhiteout } from './namei.js';

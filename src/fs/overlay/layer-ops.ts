@@ -13,12 +13,9 @@
 import { Cap, type Credentials } from '../../vfs/creds.js';
 import type { Dentry } from '../../vfs/dentry.js';
 import { errno } from '../../vfs/errno.js';
-import { isDir, S_IFCHR, S_IFMT, type Inode } from '../../vfs/inode.js';
+import { isDir, RENAME_EXCHANGE, RENAME_WHITEOUT, S_IFCHR, S_IFMT, type Inode } from '../../vfs/inode.js';
 import { inodePermission, MAY_EXEC, MAY_READ, MAY_WRITE, mayCreate, mayDelete } from '../../vfs/permission.js';
 
-export const RENAME_NOREPLACE = 1;
-export const RENAME_EXCHANGE = 2;
-export const RENAME_WHITEOUT = 4;
 
 /** The mounter: whose credentials overlayfs acts with, and who owns what it makes for itself. */
 export interface Mounter {

@@ -14,8 +14,8 @@
  */
 import type { Dentry } from '../../vfs/dentry.js';
 import { errno, SysError } from '../../vfs/errno.js';
-import { isDir, S_IFDIR, S_IFREG } from '../../vfs/inode.js';
-import { asMounter, layerCreate, layerLink, layerLookup, layerMkdir, layerReaddir, layerRemove, layerRename, layerWhiteout, RENAME_WHITEOUT } from './layer-ops.js';
+import { isDir, RENAME_WHITEOUT, S_IFDIR, S_IFREG } from '../../vfs/inode.js';
+import { asMounter, layerCreate, layerLink, layerLookup, layerMkdir, layerReaddir, layerRemove, layerRename, layerWhiteout } from './layer-ops.js';
 import type { OvlSuperBlock } from './super.js';
 
 export const OVL_WORKDIR_NAME = 'work';

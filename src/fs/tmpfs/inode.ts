@@ -18,6 +18,9 @@ import {
   type AttrChange,
   type DirEntry,
   type Inode,
+  RENAME_EXCHANGE,
+  RENAME_NOREPLACE,
+  RENAME_WHITEOUT,
 } from '../../vfs/inode.js';
 import type { Timespec } from '../../vfs/time.js';
 import { BOGO_INODE_SIZE, PAGE_SIZE } from './options.js';
@@ -25,9 +28,6 @@ import type { TmpfsSuperBlock } from './tmpfs.js';
 
 const BOGO_DIRENT_SIZE = 20;
 const SHORT_SYMLINK_LEN = 128;
-const RENAME_NOREPLACE = 1;
-const RENAME_EXCHANGE = 2;
-const RENAME_WHITEOUT = 4;
 const encoder = new TextEncoder();
 
 /** simple_xattr_space(): what an xattr costs in inode space. */
