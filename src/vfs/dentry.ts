@@ -5,15 +5,19 @@
  * other names uncovered, as in Linux. Dentries are shared by every mount of their superblock. The
  * cache holds only positive dentries of names that were looked up; filesystems are reached only
  * through the VFS, so a cached child is never stale. Invariants: `parent === null` only for a
- * superblock's root; a dentry in its parent's `children` is not `unlinked`; `mountCount` counts
- * the mounts (in any namespace) whose mount point is this dentry.
+ * superblock's root; a dentry in its parent's `children` is not `unlinked`; `mounts` holds the
+ * mounts (in any namespace) whose mount point is this dentry, in the order they were hung there.
  */
 import type { Inode, SuperBlock } from './inode.js';
+import type { Mount } from './mount.js';
 
 export class Dentry {
   readonly children = new Map<string, Dentry>();
-  /** Mounts, in any namespace, whose mount point is this dentry (d_mountpoint()). */
-  mountCount = 0;
+  /**
+   * struct mountpoint's m_list: the mounts, in any namespace, hung on this dentry (the kernel
+   * adds at the head and so walks them newest first); null while there is none.
+   */
+  mounts: Set<Mount> | null = null;
   /** Set when the name was removed (unlink, rmdir, replaced by rename); d_unlinked(). */
   unlinked = false;
 
@@ -22,6 +26,11 @@ export class Dentry {
     public parent: Dentry | null,
     public inode: Inode,
   ) {}
+
+  /** How many mounts are hung here; d_mountpoint() is `mountCount > 0`. */
+  get mountCount(): number {
+    return this.mounts === null ? 0 : this.mounts.size;
+  }
 
   /** The root dentry of a superblock. */
   static root(sb: SuperBlock): Dentry {

@@ -51,22 +51,15 @@ export class MountNamespace {
   }
 }
 
-/**
- * struct mountpoint's m_list: the mounts hung on each dentry, in any namespace, in the order they
- * were hung there (the kernel adds at the head, so it walks them newest first).
- */
-const hungOn = new WeakMap<Dentry, Set<Mount>>();
-
 /** The mounts whose mount point is `d`, in any namespace, the last hung there first. */
 export function mountsOn(d: Dentry): Mount[] {
-  const all = hungOn.get(d);
-  return all ? [...all].reverse() : [];
+  return d.mounts ? [...d.mounts].reverse() : [];
 }
 
 /** is_local_mountpoint(): something is mounted on `d` in `ns`; costs the mounts on `d` only. */
 export function isLocalMountpoint(ns: MountNamespace, d: Dentry): boolean {
-  if (d.mountCount === 0) return false;
-  for (const m of hungOn.get(d) ?? []) if (m.ns === ns) return true;
+  if (d.mounts === null) return false;
+  for (const m of d.mounts) if (m.ns === ns) return true;
   return false;
 }
 
@@ -74,10 +67,7 @@ export function isLocalMountpoint(ns: MountNamespace, d: Dentry): boolean {
 export function setMountpoint(parent: Mount, mp: Dentry, child: Mount): void {
   child.parent = parent;
   child.mountpoint = mp;
-  mp.mountCount++;
-  let all = hungOn.get(mp);
-  if (!all) hungOn.set(mp, (all = new Set()));
-  all.add(child);
+  (mp.mounts ??= new Set()).add(child);
 }
 
 /** make_visible(): in the parent's mnt_mounts (at the tail) and the mount hash. */
@@ -106,8 +96,8 @@ export function umountMnt(m: Mount): void {
   if (parent.overmount === m) parent.overmount = null;
   parent.children.delete(m);
   if (parent.childAt.get(mp) === m) parent.childAt.delete(mp);
-  mp.mountCount--;
-  hungOn.get(mp)?.delete(m);
+  mp.mounts?.delete(m);
+  if (mp.mounts?.size === 0) mp.mounts = null;
   m.parent = null;
   m.mountpoint = null;
 }
