@@ -54,9 +54,11 @@ export function errnoNumber(code: Errno): number {
   return TABLE[code][0];
 }
 
+const BY_NUMBER = new Map<number, Errno>((Object.keys(TABLE) as Errno[]).map((code) => [TABLE[code][0], code]));
+
 /** The errno name of a Linux number, or undefined when the table lacks it. */
 export function errnoName(n: number): Errno | undefined {
-  return (Object.keys(TABLE) as Errno[]).find((code) => TABLE[code][0] === n);
+  return BY_NUMBER.get(n);
 }
 
 /** Whether `name` is an errno this VFS can produce. */
