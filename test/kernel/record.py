@@ -40,7 +40,8 @@ How a plan runs (the sandbox of plan-format.md "Plan document"):
 - At the end: every namespace's mountinfo through its descriptor; the one of the namespace the
   plan ended in is also the outcome's `mountinfo`.
 - `setcred` is prctl(PR_SET_KEEPCAPS), setgroups, setresgid, setresuid and capset as raw system
-  calls (docs/plan-format-extensions.md).
+  calls; `pivot_root`, `mknod`, `openpty` and `unshare` flags as docs/plan-format-extensions.md
+  says (after a pivot_root the namespace's descriptors are reopened from the new root).
 
 Each op is one syscall (or the few plan-format.md names); an OSError becomes its errno name.
 """
@@ -49,10 +50,12 @@ import argparse
 import ctypes
 import ctypes.util
 import errno
+import fcntl
 import json
 import os
 import platform
 import stat
+import struct
 import sys
 import tempfile
 import traceback
@@ -69,6 +72,9 @@ MS = {
 MNT = {'force': 1, 'detach': 2, 'expire': 4, 'nofollow': 8}
 RENAME = {'noreplace': 1, 'exchange': 2}
 CLONE_NEWNS = 0x00020000
+CLONE_NEWNET = 0x40000000
+SYS_PIVOT_ROOT = 155  # x86_64
+TIOCSPTLCK, TIOCGPTN = 0x40045431, 0x80045430
 AT_FDCWD = -100
 
 libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
@@ -132,6 +138,16 @@ def sys_getdents(path):
                 off += reclen
     finally:
         os.close(fd)
+
+
+def read_all(fd):
+    """read(2) to end of file."""
+    chunks = []
+    while True:
+        b = os.read(fd, 65536)
+        if not b:
+            return b''.join(chunks)
+        chunks.append(b)
 
 
 def check(ret, what):
@@ -276,6 +292,7 @@ class Runner:
         self.mifds = [self.open_mountinfo()]
         self.rootfds = [self.open_root()]  # namespace number -> fd of its sandbox root
         self.stopped_at = None
+        self.ptys = []  # openpty descriptors, kept open to the end as the plan format says
         self.current = 0
 
     def open_ns(self):
@@ -304,14 +321,10 @@ class Runner:
 
     def mountinfo(self, ns):
         fd = self.mifds[ns]
-        chunks = []
-        while True:
-            b = os.read(fd, 65536)
-            if not b:
-                break
-            chunks.append(b)
-        os.close(fd)
-        return b''.join(chunks).decode().splitlines()
+        try:
+            return read_all(fd).decode().splitlines()
+        finally:
+            os.close(fd)
 
     def apply(self, op, index):
         kind = op['op']
@@ -350,11 +363,35 @@ class Runner:
         elif kind == 'umount':
             sys_umount2(op['target'], flag_bits(MNT, op.get('flags')))
         elif kind == 'unshare':
-            sys_unshare(CLONE_NEWNS)
-            self.nsfds.append(self.open_ns())
-            self.mifds.append(self.open_mountinfo())
-            self.rootfds.append(self.open_root())
-            self.current = len(self.nsfds) - 1
+            names = op.get('flags', ['mnt'])
+            sys_unshare((CLONE_NEWNS if 'mnt' in names else 0) | (CLONE_NEWNET if 'net' in names else 0))
+            if 'mnt' in names:
+                self.nsfds.append(self.open_ns())
+                self.mifds.append(self.open_mountinfo())
+                self.rootfds.append(self.open_root())
+                self.current = len(self.nsfds) - 1
+        elif kind == 'pivot_root':
+            check(libc.syscall(SYS_PIVOT_ROOT, op['new_root'].encode(), op['put_old'].encode()), 'pivot_root')
+            # The task's root moved: this namespace's mountinfo and root descriptors follow it.
+            os.close(self.mifds[self.current])
+            os.close(self.rootfds[self.current])
+            self.mifds[self.current] = self.open_mountinfo()
+            self.rootfds[self.current] = self.open_root()
+        elif kind == 'mknod':
+            kinds = {'char': stat.S_IFCHR, 'block': stat.S_IFBLK, 'fifo': stat.S_IFIFO, 'file': stat.S_IFREG, 'socket': stat.S_IFSOCK}
+            os.mknod(op['path'], kinds[op['type']] | op.get('mode', 0o644), os.makedev(op.get('major', 0), op.get('minor', 0)))
+        elif kind == 'openpty':
+            # posix_openpt by hand: unlockpt (TIOCSPTLCK 0), then the number (TIOCGPTN); the
+            # descriptor stays open to the plan's end, and /dev/pts/N with it.
+            fd = os.open(op['path'], os.O_RDWR | os.O_NOCTTY)
+            try:
+                fcntl.ioctl(fd, TIOCSPTLCK, struct.pack('i', 0))
+                n = struct.unpack('I', fcntl.ioctl(fd, TIOCGPTN, struct.pack('I', 0)))[0]
+            except OSError:
+                os.close(fd)
+                raise
+            self.ptys.append(fd)
+            return {'ok': True, 'data': str(n)}
         elif kind == 'setns':
             if not 0 <= op['ns'] < len(self.nsfds):
                 raise OSError(errno.EINVAL, 'no such namespace', 'setns')
@@ -368,16 +405,11 @@ class Runner:
         elif kind == 'read':
             fd = os.open(op['path'], os.O_RDONLY)
             try:
-                chunks = []
-                while True:
-                    b = os.read(fd, 65536)
-                    if not b:
-                        break
-                    chunks.append(b)
+                data = read_all(fd)
             finally:
                 os.close(fd)
             # The emulator decodes with TextDecoder, which replaces bad bytes the same way.
-            return {'ok': True, 'data': b''.join(chunks).decode('utf-8', errors='replace')}
+            return {'ok': True, 'data': data.decode('utf-8', errors='replace')}
         elif kind == 'setcred':
             sys_setcred(op['uid'], op['gid'], op.get('groups'), op.get('caps'))
         elif kind == 'readdir':
