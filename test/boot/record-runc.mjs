@@ -74,7 +74,8 @@ export function materialise(node, path) {
 export function normaliseError(stderr) {
   const m = /msg="(.*)"\s*$/m.exec(stderr);
   const msg = (m ? m[1] : stderr.trim()).replace(/\\"/g, '"');
-  return msg.replace(/\/proc\/self\/fd\/[0-9]+/g, '/proc/self/fd/N') + '\n';
+  // The bundle sits in a mkdtemp directory of the recording; the prediction's is /bundle.
+  return msg.replace(/\/proc\/self\/fd\/[0-9]+/g, '/proc/self/fd/N').replace(/\/tmp\/vfsemu-runc\.[A-Za-z0-9]+\/bundle/g, '/bundle') + '\n';
 }
 
 /** Mount ids and device numbers as tokens by first appearance. */
@@ -160,12 +161,34 @@ export function hostSources() {
   return { recorded: `${runc}, Linux ${kernel}`, mountinfo, cgroups: readFileSync('/proc/cgroups', 'utf8'), selfCgroup: readFileSync('/proc/self/cgroup', 'utf8'), kcore: existsSync('/proc/kcore'), procEntries };
 }
 
+/** A 64-bit little-endian ELF executable with no PT_INTERP program header: runs without ld.so. */
+function isStaticElf(path) {
+  let b;
+  try {
+    b = readFileSync(path);
+  } catch {
+    return false;
+  }
+  if (b.length < 64 || b.readUInt32BE(0) !== 0x7f454c46 || b[4] !== 2 || b[5] !== 1) return false;
+  const phoff = Number(b.readBigUInt64LE(32));
+  const phentsize = b.readUInt16LE(54);
+  const phnum = b.readUInt16LE(56);
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (at + 4 > b.length) return false;
+    if (b.readUInt32LE(at) === 3 /* PT_INTERP */) return false;
+  }
+  return true;
+}
+
 /** Why runc cannot be run here, or null. */
 export function runcUnavailable() {
   if (process.platform !== 'linux') return 'runc needs Linux';
   if (spawnSync('runc', ['--version']).status !== 0) return 'runc is not installed (apt-get install runc)';
   if (spawnSync('unshare', ['--version']).status !== 0) return 'unshare(1) is not installed';
   if (spawnSync('script', ['--version']).status !== 0) return 'script(1) is not installed (util-linux; runc needs a terminal for process.terminal)';
+  // The bundles' rootfs runs the host's /bin/busybox, which must need no shared library there.
+  if (!isStaticElf('/bin/busybox')) return 'busybox-static is not installed (apt-get install busybox-static)';
   const status = readFileSync('/proc/self/status', 'utf8');
   const eff = BigInt('0x' + (/^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0'));
   if (((eff >> 21n) & 1n) === 0n) return 'no CAP_SYS_ADMIN (run as root)';

@@ -8,7 +8,8 @@
  *   for a bundle that fails. The prediction is made for that host and for the spec runc ran
  *   (`recordingSpec`: the example's, with `cat /proc/self/mountinfo` as its process, no
  *   terminal, cgroupsPath /vfsemu-rec-NAME), so it is deterministic on any machine.
- * - Live (needs runc and CAP_SYS_ADMIN; skipped with the reason printed otherwise): each example
+ * - Live (needs runc, busybox-static and CAP_SYS_ADMIN; skipped with the reason printed
+ *   otherwise, except that under CI=true a missing runc is a failure): each example
  *   is run by runc again (test/boot/record-runc.mjs) and compared with the prediction made for
  *   this machine's facts (src/host/host-facts.ts), and with the recording.
  *
@@ -28,7 +29,8 @@ import { hostFactsFrom, readHostFacts } from '../../src/host/host-facts.js';
 import { lineDiff, normaliseMountinfo } from '../../src/plan/compare.js';
 // @ts-expect-error: test tooling in plain JavaScript, without type declarations.
 import { EXAMPLES, normaliseError, normaliseRecording, RECORDINGS, recordingSpec, runcUnavailable, runExample } from './record-runc.mjs';
-import { noPrivilege, warnIfSkipped } from '../native/helpers.js';
+import { noPrivilege } from '../native/helpers.js';
+import { itHasTheOracle, oracleSkipped } from '../oracles.js';
 
 const names = readdirSync(EXAMPLES as string)
   .filter((n) => existsSync(join(EXAMPLES as string, n, 'bundle.json')))
@@ -61,7 +63,11 @@ function expectedDifferences(name: string): string[] {
 }
 
 /** runc's error as the prediction words it: without runc's own prefix of wrappers. */
-const runcReason = (error: string): string => error.trim().replace(/^runc run failed: unable to start container process: error during container init: /, '');
+const runcReason = (error: string): string =>
+  error
+    .trim()
+    .replace(/^runc run failed: /, '')
+    .replace(/^unable to start container process: error during container init: /, '');
 
 describe('runc oracle: the recordings of test/boot/runc', () => {
   it('has a recording for every example, made on a host whose facts are kept', () => {
@@ -84,16 +90,14 @@ describe('runc oracle: the recordings of test/boot/runc', () => {
 });
 
 const why: string | null = runcUnavailable();
-// runc needs CAP_SYS_ADMIN: only its absence is a reason to skip (printed). As root, a missing
-// runc, script(1) or unshare(1) is a failure: .ci/run installs them.
-warnIfSkipped('test/boot/runc-oracle (live runc)');
+// runc needs CAP_SYS_ADMIN; without it, or without runc on a developer's machine, the live suite
+// is skipped with the reason printed. Under CI=true a missing runc is a failure (test/oracles.ts).
+const skipLive = oracleSkipped('test/boot/runc-oracle (live runc)', why, { noPrivilege });
 
-describe.skipIf(noPrivilege)('runc oracle: runc run again on this machine', () => {
+describe.skipIf(skipLive)('runc oracle: runc run again on this machine', () => {
   const here = readHostFacts();
 
-  it('has runc, script(1) and unshare(1) here', () => {
-    expect(why).toBeNull();
-  });
+  itHasTheOracle('runc, busybox-static, script(1) and unshare(1)', why);
 
   it.each(names)('%s: runc mounts what vfsemu predicts for this host, and what was recorded', (name) => {
     const r = runExample(name) as { status: number; stdout: string; stderr: string };

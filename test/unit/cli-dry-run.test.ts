@@ -4,7 +4,7 @@
  * plan and the differences, or exit 3 with one line), and the command itself as a process.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,7 +53,7 @@ describe('vfsemu dry-run on the example bundles', () => {
   it.each(examples)('%s: exit 0 when every mount succeeds, 1 with runc\'s reason when expected.json says one fails', (name) => {
     const dir = join(EXAMPLES, name);
     const r = run(dir, { format: 'mountinfo' });
-    const expected = existsSync(join(dir, 'expected.json')) ? (JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { fails: { mount: number; destination: string; errno: string; reason: string } }) : null;
+    const expected = existsSync(join(dir, 'expected.json')) ? (JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { fails: { mount?: number; destination?: string; errno: string; reason: string } }) : null;
     if (!expected) {
       expect(r.code).toBe(0);
       expect(r.err).toMatch(/^every mount would succeed$/m);
@@ -64,7 +64,30 @@ describe('vfsemu dry-run on the example bundles', () => {
     }
     expect(r.code).toBe(1);
     const runcSays = /runc says "(.*)"$/.exec(expected.fails.reason)![1]!.replace(/\\"/g, '"');
-    expect(r.err).toContain(`runc would fail at mounts[${expected.fails.mount}] (${expected.fails.destination}) with ${expected.fails.errno}:\n  ${runcSays}\n`);
+    const where = expected.fails.mount === undefined ? 'before it creates the container' : `at mounts[${expected.fails.mount}] (${expected.fails.destination})`;
+    expect(r.err).toContain(`runc would fail ${where} with ${expected.fails.errno}:\n  ${runcSays}\n`);
+    // No container: no table, rather than an empty or a host one.
+    if (expected.fails.mount === undefined) expect(r.out).toBe('');
+  });
+
+  it('fails a host bundle whose rootfs is missing, a symlink or a file, in runc 1.1.5\'s words', () => {
+    const spec = JSON.parse(readFileSync(join(EXAMPLES, 'runc-default', 'config.json'), 'utf8')) as { process: { terminal: boolean } };
+    withBundle(spec, [], (dir) => {
+      rmSync(join(dir, 'rootfs'), { recursive: true });
+      const missing = run(dir);
+      expect([missing.code, missing.out]).toEqual([1, '']);
+      expect(missing.err).toContain(`runc would fail before it creates the container with ENOENT:\n  invalid rootfs: stat ${dir}/rootfs: no such file or directory\n`);
+      mkdirSync(join(dir, 'real'));
+      symlinkSync('real', join(dir, 'rootfs'));
+      const link = run(dir);
+      expect(link.code).toBe(1);
+      expect(link.err).toContain('runc would fail before it creates the container:\n  invalid rootfs: not an absolute path, or a symlink\n');
+      rmSync(join(dir, 'rootfs'));
+      writeFileSync(join(dir, 'rootfs'), '');
+      const file = run(dir);
+      expect(file.code).toBe(1);
+      expect(file.err).toContain('with ENOTDIR:\n  unable to start container process: unable to start init: fork/exec /proc/self/exe: not a directory\n');
+    });
   });
 
   it('exits 1 naming the mount, errno and runc\'s words for must-fail', () => {
