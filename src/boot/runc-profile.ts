@@ -319,6 +319,7 @@ export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncP
     setUpHost(run, opts, mounts, id);
     firstRuncOp = run.ops.length;
     if (!spec.root) throw new RuncError('root must be specified');
+    validateRootfs(run);
     if (!nsTypes.has('mount') && (spec.linux?.maskedPaths?.length ?? 0) + (spec.linux?.readonlyPaths?.length ?? 0) > 0) throw new RuncError('unable to restrict sys entries without a private MNT namespace');
     if (!nsTypes.has('mount')) run.warnings.push('no mount namespace: runc would mount into the host namespace and chroot; the plan stops before the chroot');
     // runc's init is cloned into its new namespaces at once (nsexec); the mount namespace and the
@@ -385,9 +386,32 @@ export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncP
 
   function finish(): RuncPrediction {
     const outcome = run.session.outcome();
-    const view = nsTypes.has('mount') ? outcome.mountinfo : containerView(outcome.mountinfo, rootfs);
+    // A failure before runc's first op (the spec or the rootfs refused) leaves no container to look at.
+    const started = run.ops.length > firstRuncOp || failure === null;
+    const view = !started ? [] : nsTypes.has('mount') ? outcome.mountinfo : containerView(outcome.mountinfo, rootfs);
     return { plan: { version: 1, ops: run.ops }, rootfs, steps: run.steps, firstRuncOp, outcome, view, failure, warnings: run.warnings };
   }
+}
+
+/**
+ * runc's checks of the rootfs before it starts anything (libcontainer/configs/validate's
+ * rootfs(), then the exec of runc init with the rootfs as its working directory):
+ * - os.Stat fails: `invalid rootfs: stat PATH: no such file or directory`;
+ * - filepath.EvalSymlinks does not give the path back, i.e. a component is a symlink:
+ *   `invalid rootfs: not an absolute path, or a symlink`;
+ * - not a directory: the fork/exec of init fails in its chdir (ENOTDIR).
+ */
+function validateRootfs(run: RuncRun): void {
+  run.step = 'validate';
+  const st = run.stat(run.rootfs);
+  if (typeof st === 'string') throw new RuncError(`invalid rootfs: stat ${run.rootfs}: ${errText(st)}`, st);
+  let cur = '';
+  for (const part of run.rootfs.split('/').filter(Boolean)) {
+    cur += `/${part}`;
+    const l = run.stat(cur, false);
+    if (typeof l !== 'string' && isLnk(l.mode)) throw new RuncError('invalid rootfs: not an absolute path, or a symlink');
+  }
+  if (!isDir(st.mode)) throw new RuncError('unable to start container process: unable to start init: fork/exec /proc/self/exe: not a directory', 'ENOTDIR');
 }
 
 /** The host before runc starts: the bundle, the bind sources, the cgroup hierarchies. */
@@ -407,7 +431,9 @@ function setUpHost(run: RuncRun, opts: RuncProfileOptions, mounts: RuncMount[], 
     ensureDir(dir(extra.at));
     for (const op of imageOps(extra.image, extra.at)) run.exec(op);
   }
-  if (typeof run.stat(run.rootfs) === 'string') ensureDir(run.rootfs);
+  // Without an image the caller described no bundle contents: the rootfs is assumed to be there.
+  // With one, the rootfs is what the image holds, and a missing one is runc's error (validateRootfs).
+  if (!opts.image && typeof run.stat(run.rootfs) === 'string') ensureDir(run.rootfs);
   for (const h of opts.hostPaths ?? []) {
     if (typeof run.stat(h.path) !== 'string') continue;
     if (h.kind === 'dir') ensureDir(h.path);

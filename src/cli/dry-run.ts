@@ -108,7 +108,8 @@ function summary(p: RuncPrediction, hostNote: string | null, warnings: string[])
   let s = '';
   if (p.failure) {
     const f = p.failure;
-    s += `runc would fail${f.mount !== undefined ? ` at mounts[${f.mount}] (${f.destination})` : ''}${f.errno ? ` with ${f.errno}` : ''}:\n  ${f.message}\n`;
+    const where = f.mount !== undefined ? ` at mounts[${f.mount}] (${f.destination})` : p.view.length === 0 ? ' before it creates the container' : '';
+    s += `runc would fail${where}${f.errno ? ` with ${f.errno}` : ''}:\n  ${f.message}\n`;
   } else s += 'every mount would succeed\n';
   if (hostNote) s += `note: ${hostNote}\n`;
   for (const w of warnings) s += `warning: ${w}\n`;
@@ -242,7 +243,8 @@ export function runDryRunCommand(arg: string | undefined, opts: DryRunOptions, i
       ) + '\n',
     );
   } else {
-    io.out(opts.format === 'mountinfo' ? prediction.view.map((l) => `${l}\n`).join('') : formatTree(prediction.view));
+    // No table at all when runc stops before it makes the container (an empty one would be a claim).
+    if (prediction.view.length) io.out(opts.format === 'mountinfo' ? prediction.view.map((l) => `${l}\n`).join('') : formatTree(prediction.view));
     io.err(summary(prediction, hostNote, warnings));
     if (native) {
       if (preexisting) io.err(`native: ${preexisting} director${preexisting === 1 ? 'y' : 'ies'} of the host part already exist here (EEXIST; runc's own cgroups), not counted as differences\n`);

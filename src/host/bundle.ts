@@ -74,7 +74,12 @@ export function readHostBundle(arg: string): HostBundle {
     rootPath = undefined;
   }
   if (typeof rootPath === 'string' && isAbsolute(rootPath) && !(rootPath + '/').startsWith(dir + '/')) {
-    out.outsideRootfs = { path: rootPath, image: imageOfDir(rootPath) };
+    try {
+      out.outsideRootfs = { path: rootPath, image: imageOfDir(rootPath) };
+    } catch (e) {
+      // A missing rootfs is runc's error to give ("invalid rootfs: stat …"), not a read failure.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && (e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e;
+    }
   }
   return out;
 }
