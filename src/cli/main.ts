@@ -2,6 +2,9 @@
  * The `vfsemu` command. Commander parses arguments (subcommands, help and usage errors for free,
  * better than hand-rolled argv handling); each subcommand lives in its own file.
  */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { runDryRunCommand } from './dry-run.js';
 import { PARITY_PROFILES, type ParityProfile } from '../host/parity.js';
@@ -13,10 +16,17 @@ const io = {
   err: (s: string) => void process.stderr.write(s),
 };
 
+/** package.json's version: dist/cli/main.js and src/cli/main.ts are two levels below the root. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 export function main(argv: string[]): number {
   let code = 0;
   const program = new Command('vfsemu')
     .description('A user-space Linux VFS emulator: mount plans, checked against the real kernel.')
+    .version(packageVersion(), '-V, --version', "print vfsemu's version")
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   program

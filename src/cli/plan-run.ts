@@ -1,14 +1,19 @@
 /**
- * `vfsemu plan run PLAN.json [--backend emulated|native] [--json]` (shared/plan-format.md
+ * `vfsemu plan run PLAN.json [--backend emulated|native] [--json]` (docs/plan-format.md
  * "Running a plan"): exit 0 when the plan ran (failed ops are outcomes), 2 for a malformed plan,
  * 3 for a backend that cannot run here.
+ *
+ * The plan file is read through one descriptor and at most MAX_PLAN_BYTES + 1 bytes of it, so a
+ * FIFO, /dev/zero or a huge file is refused with a message instead of filling memory. The
+ * readable outcome shows long strings (a write's data, a read's bytes) cut, with their length;
+ * `--json` has them whole.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { NativeBackend } from '../host/native.js';
 import { runEmulated } from '../plan/emulated.js';
 import { BackendUnavailable, type OpResult, type Outcome } from '../plan/outcome.js';
-import { parsePlan, PlanError, type Plan, type PlanOp } from '../plan/plan.js';
+import { MAX_PLAN_BYTES, parsePlan, PlanError, planTooLarge, type Plan, type PlanOp } from '../plan/plan.js';
 
 export interface PlanRunOptions {
   backend: string;
@@ -25,15 +30,23 @@ export function hostRamPages(): number {
   return Math.floor(totalmem() / 4096);
 }
 
+/** Strings past this many characters are shown cut in the readable outcome. */
+const SHOWN_CHARS = 64;
+
+/** JSON of a value with every long string cut to its start, an ellipsis and its length. */
+function shortJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' && x.length > SHOWN_CHARS ? `${x.slice(0, SHOWN_CHARS)}… (${x.length} chars)` : x));
+}
+
 function describe(op: PlanOp): string {
   const { op: name, ...rest } = op;
-  return `${name} ${JSON.stringify(rest)}`;
+  return `${name} ${shortJson(rest)}`;
 }
 
 function describeResult(r: OpResult): string {
   if (!r.ok) return 'notRun' in r ? `not run (${r.reason})` : r.errno;
   if (r.stat) return `ok ${JSON.stringify(r.stat)}`;
-  if (r.data !== undefined) return `ok ${JSON.stringify(r.data)}`;
+  if (r.data !== undefined) return `ok ${shortJson(r.data)}`;
   if (r.names) return `ok ${JSON.stringify(r.names)}`;
   return 'ok';
 }
@@ -50,11 +63,35 @@ export function formatOutcome(plan: Plan, o: Outcome): string {
   return s;
 }
 
+/** A file's text, read through one descriptor; more than `max` bytes is a PlanError. */
+function readBounded(file: string, max = MAX_PLAN_BYTES): string {
+  const fd = openSync(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const b = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - total));
+      const n = readSync(fd, b, 0, b.length, null);
+      if (n === 0) break;
+      chunks.push(b.subarray(0, n));
+      total += n;
+      if (total > max) throw planTooLarge();
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function runPlanCommand(file: string, opts: PlanRunOptions, io: CliIo): number {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBounded(file);
   } catch (e) {
+    if (e instanceof PlanError) {
+      io.err(`vfsemu: malformed plan ${file}: ${e.message}\n`);
+      return 2;
+    }
     io.err(`vfsemu: cannot read plan ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 2;
   }

@@ -1,5 +1,5 @@
 /**
- * Mount plans, format version 1 (shared/plan-format.md): the types and the validation that turns
+ * Mount plans, format version 1 (docs/plan-format.md): the types and the validation that turns
  * untrusted JSON into a `Plan` or a `PlanError` naming the op index and field at fault.
  */
 import { Cap, type CapName } from '../vfs/creds.js';
@@ -17,8 +17,8 @@ export type UmountFlagName = (typeof UMOUNT_FLAG_NAMES)[number];
 export const RENAME_FLAG_NAMES = ['noreplace', 'exchange'] as const;
 
 /**
- * `unshare`'s namespaces (an extension, docs/plan-format-extensions.md), by their /proc/PID/ns
- * names: `mnt` is CLONE_NEWNS, `net` CLONE_NEWNET. Without `flags` an unshare is `["mnt"]`.
+ * `unshare`'s namespaces (docs/plan-format.md), by their /proc/PID/ns names: `mnt` is
+ * CLONE_NEWNS, `net` CLONE_NEWNET. Without `flags` an unshare is `["mnt"]`.
  */
 export const UNSHARE_FLAG_NAMES = ['mnt', 'net'] as const;
 export type UnshareFlagName = (typeof UNSHARE_FLAG_NAMES)[number];
@@ -95,15 +95,14 @@ export const OP_FIELDS: Record<OpName, Record<string, FieldSpec>> = {
   truncate: { path: f('path'), length: f('length') },
   mount: { source: f('string'), target: f('path'), fstype: f('string'), flags: f('mountFlags'), data: f('string', true), fsconfig: f('bool', true) },
   umount: { target: f('path'), flags: f('umountFlags', true) },
-  // `flags` is an extension (docs/plan-format-extensions.md): which namespaces, default mnt.
+  // `flags` (docs/plan-format.md): which namespaces, default mnt.
   unshare: { flags: f('unshareFlags', true) },
   setns: { ns: f('index') },
   stat: { path: f('path'), nofollow: f('bool', true) },
   read: { path: f('path') },
   readdir: { path: f('path') },
   setcred: { uid: f('id'), gid: f('id'), groups: f('ids', true), caps: f('caps', true) },
-  // Extensions (docs/plan-format-extensions.md): device nodes for a container's /dev, the pivot
-  // into its root, and its console.
+  // Device nodes for a container's /dev, the pivot into its root, and its console.
   mknod: { path: f('path'), type: f('nodeType'), mode: f('mode', true), major: f('devnum', true), minor: f('devnum', true) },
   pivot_root: { new_root: f('path'), put_old: f('path') },
   // A pseudo-terminal kept open to the plan's end: runc's console (process.terminal).
@@ -145,7 +144,10 @@ function checkField(where: string, v: unknown, kind: FieldKind): void {
       v.forEach((x, i) => checkField(`${where}[${i}]`, x, 'id'));
       return;
     case 'length':
-      if (!Number.isSafeInteger(v)) throw new PlanError(where, 'expected an integer length');
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw new PlanError(where, `expected an integer length, got ${JSON.stringify(v)}`);
+      // off_t is 64 bits, but a JSON number is exact only to 2^53: a longer length would not be
+      // the length the plan's author wrote. Negative lengths stay (truncate(2): EINVAL).
+      if (!Number.isSafeInteger(v)) throw new PlanError(where, `length ${v} out of range: from -${Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}`);
       return;
     case 'bool':
       if (typeof v !== 'boolean') throw new PlanError(where, 'expected true or false');
@@ -184,6 +186,7 @@ function checkField(where: string, v: unknown, kind: FieldKind): void {
  */
 export function validatePlan(doc: unknown): Plan {
   if (!isObject(doc)) throw new PlanError('(plan)', 'expected a JSON object with "version" and "ops"');
+  if (doc.version === undefined) throw new PlanError('version', 'missing: a plan says which format it follows, "version": 1 (docs/plan-format.md)');
   if (doc.version !== 1) throw new PlanError('version', `unsupported plan version ${JSON.stringify(doc.version)}; this build reads version 1`);
   if (!Array.isArray(doc.ops)) throw new PlanError('ops', 'expected an array of ops');
   doc.ops.forEach((op, i) => {
@@ -207,8 +210,21 @@ export function validatePlan(doc: unknown): Plan {
   return doc as unknown as Plan;
 }
 
-/** Parses plan text; JSON syntax errors become a PlanError too. */
+/**
+ * The largest plan text read (bytes of UTF-8, or UTF-16 code units of a string): a plan is a
+ * script of syscalls, and 64 MiB holds over a million ops; past that the input is not a plan
+ * anyone wrote, and reading it whole would only cost memory.
+ */
+export const MAX_PLAN_BYTES = 64 * 1024 * 1024;
+
+/** The error for a plan past MAX_PLAN_BYTES (parsePlan's, and a reader's that stops early). */
+export function planTooLarge(): PlanError {
+  return new PlanError('(plan)', `too large: more than ${MAX_PLAN_BYTES} bytes (64 MiB), the most a plan may hold`);
+}
+
+/** Parses plan text; JSON syntax errors and oversized text become a PlanError too. */
 export function parsePlan(text: string): Plan {
+  if (text.length > MAX_PLAN_BYTES) throw planTooLarge();
   let doc: unknown;
   try {
     doc = JSON.parse(text);

@@ -204,6 +204,14 @@ describe('the vfsemu command', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('invalid argument');
   });
+
+  it('prints its version with --version and -V, exit 0', () => {
+    const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+    for (const flag of ['--version', '-V']) {
+      const r = spawnSync(process.execPath, ['bin/vfsemu.js', flag], { encoding: 'utf8' });
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, `${version}\n`, '']);
+    }
+  });
 });
 
 describe('formatTree', () => {

@@ -62,6 +62,30 @@ describe('vfsemu plan run', () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 
+  it('shows long data cut, with its length, and whole with --json', () => {
+    const data = 'x'.repeat(5000);
+    const long = { version: 1, ops: [{ op: 'write', path: '/f', data }, { op: 'read', path: '/f' }] };
+    const r = run(long);
+    const cut = `"${'x'.repeat(64)}… (5000 chars)"`;
+    expect(r.out).toContain(`[0] write {"path":"/f","data":${cut}} -> ok\n`);
+    expect(r.out).toContain(`[1] read {"path":"/f"} -> ok ${cut}\n`);
+    expect(r.out.length).toBeLessThan(1000);
+    expect(JSON.parse(run(long, { json: true }).out).results[1].data).toBe(data);
+  });
+
+  it('refuses a plan over 64 MiB, or a file that never ends, after reading 64 MiB and 1 byte', () => {
+    let err = '';
+    const code = runPlanCommand('/dev/zero', { backend: 'emulated', json: false }, { out: () => {}, err: (s) => (err += s) });
+    expect(code).toBe(2);
+    expect(err).toBe('vfsemu: malformed plan /dev/zero: (plan): too large: more than 67108864 bytes (64 MiB), the most a plan may hold\n');
+  });
+
+  it('says what is missing in a plan without a version', () => {
+    const r = run({ ops: [] });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/: version: missing: a plan says which format it follows, "version": 1 \(docs\/plan-format\.md\)\n$/);
+  });
+
   it('exits 2 for a missing file', () => {
     let err = '';
     const code = runPlanCommand('/nonexistent/plan.json', { backend: 'emulated', json: false }, { out: () => {}, err: (s) => (err += s) });

@@ -14,6 +14,10 @@ function problem(doc: unknown): string {
 describe('plan validation names the op index and field', () => {
   it.each([
     [{ version: 2, ops: [] }, /^version: unsupported plan version 2/],
+    [{ ops: [] }, /^version: missing: a plan says which format it follows, "version": 1/],
+    [{ version: 1, ops: [{ op: 'truncate', path: '/a', length: 1e300 }] }, /^ops\[0\]\.length: length 1e\+300 out of range: from -9007199254740991 to 9007199254740991$/],
+    [{ version: 1, ops: [{ op: 'truncate', path: '/a', length: 2 ** 53 }] }, /^ops\[0\]\.length: length 9007199254740992 out of range/],
+    [{ version: 1, ops: [{ op: 'truncate', path: '/a', length: 1.5 }] }, /^ops\[0\]\.length: expected an integer length, got 1\.5$/],
     [{ version: 1 }, /^ops: expected an array/],
     [[], /^\(plan\): expected a JSON object/],
     [{ version: 1, ops: [42] }, /^ops\[0\]: expected an object/],
