@@ -48,7 +48,7 @@ export interface CgroupV1Hierarchy {
   releaseAgent?: string;
 }
 
-/** The machine's cgroup setup, read from the host (src/host/cgroups.ts) or assumed. */
+/** The machine's cgroup setup, read from the host (src/host/host-facts.ts) or assumed. */
 export interface CgroupLayout {
   /** v1 hierarchies that exist (mounted somewhere on the host). */
   hierarchies: CgroupV1Hierarchy[];

@@ -4,12 +4,13 @@
  * top-level directories of the reference host with the ones containers mount over or mask:
  * /sys/fs/cgroup and /sys/firmware. Nothing can be created in it (EPERM, measured for mkdir).
  *
- * The superblocks, as measured on Linux 6.18 (test/unit/netns-sysfs.test.ts): init_net's exists
- * from boot, read-write, and the host's /sys keeps it alive, so a mount's ro goes to the mount
- * only (`ro,… - sysfs sysfs rw`). Another network namespace has none until its first sysfs mount
- * makes one with that mount's superblock flags — runc's read-only /sys in a container with its
- * own network namespace shows `- sysfs sysfs ro` — and later mounts share it whatever their
- * flags, until its last mount goes (kill_sb); the next mount makes a new one.
+ * The superblocks, as recorded on Linux 6.18 (test/boot/record-sysfs-netns.py; checked by
+ * test/boot/sysfs-netns.test.ts): init_net's exists from boot, read-write, and the host's /sys
+ * keeps it alive, so a mount's ro goes to the mount only (`ro,… - sysfs sysfs rw`). Another
+ * network namespace has none until its first sysfs mount makes one with that mount's superblock
+ * flags — runc's read-only /sys in a container with its own network namespace shows
+ * `- sysfs sysfs ro` — and later mounts share it whatever their flags, until its last mount goes
+ * (kill_sb); the next mount makes a new one.
  */
 import { errno } from '../../vfs/errno.js';
 import type { FileSystemType } from '../../vfs/inode.js';
