@@ -2,18 +2,18 @@
  * vfsemu's library entry: the composition root and the public API.
  *
  * `createKernel()` builds a kernel with every filesystem type this build has; `createSandbox()`
- * gives a fresh sandbox (see src/vfs/sandbox.ts). Embedders that want their own clock or memory
- * size pass KernelOptions; tsyringe users can resolve the same from `rootContainer`.
+ * gives a fresh sandbox (see src/vfs/sandbox.ts); `createEmulatedBackend()` runs plans on the
+ * same kernels. Embedders that want their own clock or memory size pass KernelOptions; tsyringe
+ * users can resolve the same from `rootContainer`, or register more filesystem types in a child
+ * container of it and pass that.
+ *
+ * Nothing in src/ but src/cli imports this file: the core modules take their collaborators as
+ * constructor parameters (DESIGN.md decision 5), and this is where they are wired.
  */
 import 'reflect-metadata';
 import { container, type DependencyContainer } from 'tsyringe';
-import { cgroup2Type, cgroupType } from './fs/cgroup/cgroup.js';
-import { devptsType } from './fs/devpts/devpts.js';
-import { mqueueType } from './fs/mqueue/mqueue.js';
-import { procType } from './fs/proc/proc.js';
-import { sysfsType } from './fs/sysfs/sysfs.js';
-import { overlayType } from './fs/overlay/super.js';
-import { tmpfsType } from './fs/tmpfs/tmpfs.js';
+import { EmulatedBackend, type EmulatedOptions } from './plan/emulated.js';
+import { FILESYSTEM_TYPES } from './plan/machine.js';
 import { Kernel, type KernelOptions } from './vfs/kernel.js';
 import type { FileSystemType } from './vfs/inode.js';
 import { Sandbox, type SandboxOptions } from './vfs/sandbox.js';
@@ -23,21 +23,29 @@ export const FILESYSTEM_TYPE = Symbol('FileSystemType');
 
 /** The root container: filesystem types now; backends, clocks and id sources join it as they come. */
 export const rootContainer: DependencyContainer = container.createChildContainer();
-rootContainer.register<FileSystemType>(FILESYSTEM_TYPE, { useValue: tmpfsType });
-rootContainer.register<FileSystemType>(FILESYSTEM_TYPE, { useValue: overlayType });
-// Pseudo filesystems hold machine-wide state (sysfs's, mqueue's and cgroup2's one superblock,
-// cgroup v1's hierarchies), so each kernel gets its own instance of the type: a factory, not a
-// value. A host-specific layout (cgroup hierarchies, /proc entries) is a child container's
-// registration of the same token (src/cli/dry-run.ts does that with what it read from the host).
-for (const make of [procType, sysfsType, devptsType, mqueueType, () => cgroupType(), () => cgroup2Type()]) {
-  rootContainer.register<FileSystemType>(FILESYSTEM_TYPE, { useFactory: () => make() });
-}
+// A factory each, not a value: a kernel gets its own instance of a pseudo filesystem's type
+// (src/plan/machine.ts says why).
+for (const make of FILESYSTEM_TYPES) rootContainer.register<FileSystemType>(FILESYSTEM_TYPE, { useFactory: () => make() });
 
 /** A kernel with every registered filesystem type. */
 export function createKernel(opts: KernelOptions = {}, from: DependencyContainer = rootContainer): Kernel {
   const k = new Kernel(opts);
   for (const t of from.resolveAll<FileSystemType>(FILESYSTEM_TYPE)) k.register(t);
   return k;
+}
+
+/**
+ * The emulated plan backend on kernels made by `createKernel` from `from`, so that the filesystem
+ * types registered there are the ones plans run on.
+ *
+ * @example
+ * ```ts
+ * const o = createEmulatedBackend().run({ version: 1, ops: [{ op: 'mkdir', path: '/a' }] });
+ * o.results; // [{ ok: true }]
+ * ```
+ */
+export function createEmulatedBackend(opts: EmulatedOptions = {}, from: DependencyContainer = rootContainer): EmulatedBackend {
+  return new EmulatedBackend((o) => createKernel(o, from), opts);
 }
 
 /**

@@ -39,7 +39,7 @@ export function main(argv: string[]): number {
     .action((bundle: string | undefined, opts: { format: string; native: boolean; host: boolean }) => {
       code = runDryRunCommand(bundle, opts, io);
     });
-  const plan = program.command('plan').description('run mount plans (shared/plan-format.md)');
+  const plan = program.command('plan').description('run mount plans (the format: docs/plan-format.md)');
   plan
     .command('run')
     .argument('<plan>', 'plan JSON file')

@@ -7,7 +7,6 @@
  * namespace's sandbox root (root and cwd as the plan last had them there), so that the plan's
  * absolute paths keep meaning "inside the sandbox".
  */
-import { createKernel } from '../index.js';
 import { Credentials, type CapName } from '../vfs/creds.js';
 import { inodePermission, MAY_EXEC } from '../vfs/permission.js';
 import { SysError } from '../vfs/errno.js';
@@ -22,6 +21,7 @@ import { RENAME_EXCHANGE, RENAME_NOREPLACE, type Process } from '../vfs/process.
 import { Sandbox } from '../vfs/sandbox.js';
 import type { Stat } from '../vfs/stat.js';
 import type { Backend } from './backend.js';
+import { newKernel, type KernelFactory } from './machine.js';
 import { fsconfigParams } from './overlay-data.js';
 import { stoppedResult, type FileType, type OpResult, type Outcome, type StatResult } from './outcome.js';
 import type { MknodTypeName, MountFlagName, Plan, PlanOp, UmountFlagName } from './plan.js';
@@ -301,7 +301,9 @@ export interface EmulatedOptions extends KernelOptions {
 
 /**
  * A plan run one op at a time, for callers that decide the next op from the state the last one
- * left (the OCI dry-run runs runc's algorithm this way and records the ops it makes).
+ * left (the OCI dry-run runs runc's algorithm this way and records the ops it makes). Its kernel
+ * comes from `makeKernel` (default: every filesystem type of this build; src/index.ts passes its
+ * container's).
  *
  * @example
  * ```ts
@@ -316,8 +318,8 @@ export class EmulatedSession {
   readonly results: OpResult[] = [];
   private readonly run: PlanRun;
 
-  constructor(opts: EmulatedOptions = {}) {
-    const kernel = createKernel(opts);
+  constructor(opts: EmulatedOptions = {}, makeKernel: KernelFactory = newKernel) {
+    const kernel = makeKernel(opts);
     for (const t of opts.fsTypes ?? []) kernel.register(t);
     this.sandbox = new Sandbox(kernel, { caps: opts.caps });
     this.run = new PlanRun(this.sandbox.process);
@@ -357,13 +359,23 @@ export class EmulatedSession {
   }
 }
 
-export function runEmulated(plan: Plan, opts: EmulatedOptions = {}): Outcome {
-  const session = new EmulatedSession(opts);
+export function runEmulated(plan: Plan, opts: EmulatedOptions = {}, makeKernel: KernelFactory = newKernel): Outcome {
+  const session = new EmulatedSession(opts, makeKernel);
   for (const op of plan.ops) session.apply(op);
   return session.outcome();
 }
 
-export const emulatedBackend: Backend = {
-  name: 'emulated',
-  run: (plan) => runEmulated(plan),
-};
+/** The emulated backend: each plan on a fresh kernel from `makeKernel`. */
+export class EmulatedBackend implements Backend {
+  readonly name = 'emulated';
+  constructor(
+    private readonly makeKernel: KernelFactory = newKernel,
+    private readonly opts: EmulatedOptions = {},
+  ) {}
+
+  run(plan: Plan): Outcome {
+    return runEmulated(plan, this.opts, this.makeKernel);
+  }
+}
+
+export const emulatedBackend: Backend = new EmulatedBackend();

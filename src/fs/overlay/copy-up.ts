@@ -19,8 +19,8 @@ import { inodePermission, MAY_READ } from '../../vfs/permission.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Inode } from '../../vfs/inode.js';
 import type { OvlInode } from './inode.js';
 import { asMounter, layerCreate, layerMkdir, layerRemove, layerRename, layerSymlink, type Mounter } from './layer-ops.js';
+import { canDecodeFh } from './layer.js';
 import { markImpure } from './namei.js';
-import { canDecodeFh } from './super.js';
 import { tempName } from './workdir.js';
 import { originHandle } from './xattrs.js';
 

@@ -12,7 +12,7 @@ import type { Dentry } from '../../vfs/dentry.js';
 import { errno } from '../../vfs/errno.js';
 import { isDir, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from '../../vfs/inode.js';
 import { copyUp } from './copy-up.js';
-import { OvlInode } from './inode.js';
+import type { OvlInode } from './inode.js';
 import {
   type Mounter,
   layerCreate,
@@ -82,9 +82,7 @@ export function createObject(dir: OvlInode, name: string, attr: CreateAttr): Ovl
     upper = temp;
   }
   if (attr.link) return dir.adoptLink(name, attr.link);
-  const child = new OvlInode(sb, upper, [], dir, name);
-  sb.inodes.set(upper.inode, child);
-  return dir.adopt(name, child);
+  return dir.adoptUpper(name, upper);
 }
 
 /**

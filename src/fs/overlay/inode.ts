@@ -21,13 +21,8 @@ import { copyUp } from './copy-up.js';
 import { createObject, removeObject, renameObject } from './dir.js';
 import { ovlLookup } from './namei.js';
 import { ovlReaddir } from './readdir.js';
-import type { Layer, OvlSuperBlock } from './super.js';
-
-/** One lower directory or file under a merged name (struct ovl_path). */
-export interface LowerPath {
-  readonly layer: Layer;
-  readonly dentry: Dentry;
-}
+import type { LowerPath } from './layer.js';
+import type { OvlSuperBlock } from './super.js';
 
 const O_ACCMODE = 0o3;
 const O_TRUNC = 0o1000;
@@ -159,6 +154,13 @@ export class OvlInode implements Inode {
     child.name = name;
     this.children.set(name, child);
     return child;
+  }
+
+  /** A new object made in the upper layer under `name`: a pure upper inode, hashed by its real one. */
+  adoptUpper(name: string, upper: Dentry): OvlInode {
+    const child = new OvlInode(this.sb, upper, [], this, name);
+    this.sb.inodes.set(upper.inode, child);
+    return this.adopt(name, child);
   }
 
   /** A new hard link to `target`, which keeps its first name (it has an upper object). */

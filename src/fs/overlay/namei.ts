@@ -18,17 +18,11 @@
 import type { Dentry } from '../../vfs/dentry.js';
 import { errno } from '../../vfs/errno.js';
 import { isDir } from '../../vfs/inode.js';
-import type { LowerPath, OvlInode } from './inode.js';
+import type { OvlInode } from './inode.js';
+import { canDecodeFh, type Found, type LowerPath } from './layer.js';
 import { layerLookup } from './layer-ops.js';
-import { canDecodeFh, type OvlSuperBlock } from './super.js';
+import type { OvlSuperBlock } from './super.js';
 import { isWhiteout, originHandle } from './xattrs.js';
-
-/** What a lookup found: the upper object, the lower objects below it, and the upper's redirect. */
-export interface Found {
-  upper: Dentry | null;
-  lowers: LowerPath[];
-  redirect: string | null;
-}
 
 /** struct ovl_lookup_data: the state of one lookup across the layers. */
 interface LookupData {

@@ -14,28 +14,16 @@ import type { Dentry } from '../../vfs/dentry.js';
 import { errno } from '../../vfs/errno.js';
 import { isDir, SB_RDONLY, type FileSystemType, type FsContext, type FsStats, type Inode, type MountDir, type SuperBlock } from '../../vfs/inode.js';
 import { applySbFlagWord } from '../../vfs/mount-options.js';
-import { OvlInode, type LowerPath } from './inode.js';
-import type { Found } from './namei.js';
-import type { Mounter } from './layer-ops.js';
+import { OvlInode } from './inode.js';
+import { canDecodeFh, isOverlaySb, OVL_SUPER, type Found, type Layer, type LowerPath } from './layer.js';
+import { layerReaddir, type Mounter } from './layer-ops.js';
 import { parseOptions, showOptions, splitOptions, verifyOptions, type OvlConfig } from './params.js';
-import { layerReaddir } from './layer-ops.js';
 import { createVolatileDirty, indexdirCleanup, OVL_INDEXDIR_NAME, OVL_WORKDIR_NAME, probeRenameWhiteout, workdirCreate } from './workdir.js';
 import { originHandle, OvlXattrs } from './xattrs.js';
 
 export const OVERLAYFS_SUPER_MAGIC = 0x794c7630;
 /** FILESYSTEM_MAX_STACK_DEPTH: an overlay may stack on an overlay, not deeper. */
 const FILESYSTEM_MAX_STACK_DEPTH = 2;
-
-/** One lower layer (struct ovl_layer): its root, and the filesystem it lies on. */
-export interface Layer {
-  /** 1 for the topmost lower layer (0 is the upper). */
-  readonly index: number;
-  readonly root: Dentry;
-  /** A data-only layer, below the merged ones. */
-  readonly data: boolean;
-  /** Which of the overlay's filesystems holds it (0: the upper's). */
-  readonly fsid: number;
-}
 
 /**
  * Which directories are the upper or work directory of an overlay (I_OVL_INUSE), by the overlay
@@ -44,6 +32,7 @@ export interface Layer {
 const inUse = new WeakMap<Inode, OvlSuperBlock>();
 
 export class OvlSuperBlock implements SuperBlock {
+  readonly [OVL_SUPER] = true;
   readonly dev: number;
   root!: OvlInode;
   flags: number;
@@ -78,7 +67,7 @@ export class OvlSuperBlock implements SuperBlock {
     if (!resolveDir) throw errno('EINVAL'); // no task to resolve the layers as
     this.isMounted = ctx.isMounted ?? (() => true);
     this.mounter = { creds: ctx.creds, uid: ctx.creds.uid, gid: ctx.creds.gid };
-    const parsed = parseOptions({ resolveDir, isOverlay: (d) => d.dentry.inode.sb instanceof OvlSuperBlock }, data, flags, ctx.params);
+    const parsed = parseOptions({ resolveDir, isOverlay: (d) => isOverlaySb(d.dentry.inode.sb) }, data, flags, ctx.params);
     this.flags = parsed.sbFlags;
     this.config = parsed.config;
     this.xattrs = new OvlXattrs(this.config.userxattr);
@@ -216,7 +205,7 @@ export class OvlSuperBlock implements SuperBlock {
     for (const l of cfg.lowers) {
       // ovl_lower_dir(): an overlay below cannot decode file handles, which index needs and
       // without which xino=auto falls back to off.
-      if (l.dir.dentry.inode.sb instanceof OvlSuperBlock) {
+      if (isOverlaySb(l.dir.dentry.inode.sb)) {
         cfg.index = false;
         cfg.nfsExport = false;
         if (cfg.xino === 'auto' && cfg.upperdir) cfg.xino = 'off';
@@ -323,11 +312,6 @@ export class OvlSuperBlock implements SuperBlock {
   }
 }
 
-/** ovl_can_decode_fh(): whether the filesystem of `inode` decodes file handles (not an overlay). */
-export function canDecodeFh(inode: Inode): boolean {
-  return !(inode.sb instanceof OvlSuperBlock);
-}
-
 /** ovl_verify_set_fh(): the attribute holds `fh` (set when missing, with `set`), else ESTALE. */
 function verifyHandle(inode: Inode, name: string, fh: Uint8Array, x: OvlXattrs, set = true): void {
   const old = inode.getxattr(name);
@@ -341,7 +325,7 @@ function verifyHandle(inode: Inode, name: string, fh: Uint8Array, x: OvlXattrs, 
 /** sb->s_stack_depth of a layer's filesystem. */
 function depthOf(d: Dentry): number {
   const sb = d.inode.sb;
-  return sb instanceof OvlSuperBlock ? sb.stackDepth : 0;
+  return isOverlaySb(sb) ? sb.stackDepth : 0;
 }
 
 /** ovl_workdir_ok(): neither directory is the other or inside it (lock_rename()'s trap). */
