@@ -290,7 +290,7 @@ export function parseMountOptions(options: readonly string[], runtime: Runtime =
   return out;
 }
 
-/** MS_* bit of each plan flag name (shared/plan-format.md). */
+/** MS_* bit of each plan flag name (docs/plan-format.md). */
 const PLAN_FLAG_BITS: [MountFlagName, number][] = [
   ['rdonly', MS.RDONLY], ['nosuid', MS.NOSUID], ['nodev', MS.NODEV], ['noexec', MS.NOEXEC],
   ['synchronous', MS.SYNCHRONOUS], ['remount', MS.REMOUNT], ['mandlock', MS.MANDLOCK],

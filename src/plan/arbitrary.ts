@@ -1,5 +1,5 @@
 /**
- * fast-check arbitraries for mount plans (shared/plan-format.md), for the parity harness: random
+ * fast-check arbitraries for mount plans (docs/plan-format.md), for the parity harness: random
  * plans over every op and flag the emulator implements, biased towards what makes the kernel and
  * an emulator disagree — ops on paths that exist, mounts stacked on mounts and under binds,
  * read-only mounts written to, renames across mounts, loops of links, identities without

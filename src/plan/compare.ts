@@ -1,5 +1,5 @@
 /**
- * Outcome comparison across backends (shared/plan-format.md "Outcome document"): results must be
+ * Outcome comparison across backends (docs/plan-format.md "Outcome document"): results must be
  * equal exactly; mountinfo tables are equal once the numbers a backend may choose freely — mount
  * ids, parent ids, device numbers, peer-group ids — are replaced by tokens that keep only their
  * structure (which lines share them). One function for tests, the parity harness and the CLI.

@@ -180,7 +180,7 @@ class PlanRun {
         const root = this.roots.get(ns)!;
         // fchdir(2) and chroot(2) back into the sandbox root need search permission on it;
         // without it the task is left at the namespace's real root, outside the sandbox, and
-        // the plan stops rather than go on there (docs/plan-format-extensions.md).
+        // the plan stops rather than go on there (docs/plan-format.md).
         try {
           inodePermission(p.creds, root.dentry.inode, MAY_EXEC);
         } catch (e) {
@@ -263,7 +263,7 @@ class PlanRun {
   }
 
   /**
-   * A `mount` with `fsconfig` (docs/plan-format-extensions.md): fsopen + one fsconfig a option
+   * A `mount` with `fsconfig` (docs/plan-format.md): fsopen + one fsconfig a option
    * (`lowerdir+` a layer) + fsmount + move_mount; the mount flags are fsmount()'s per-mount
    * attributes, and anything else is EINVAL.
    */

@@ -1,5 +1,5 @@
 /**
- * The outcome document of a plan run (shared/plan-format.md "Outcome document"): one result a
+ * The outcome document of a plan run (docs/plan-format.md "Outcome document"): one result a
  * op, and the mountinfo of the namespace the plan ended in and of every namespace it made.
  */
 import type { Errno } from '../vfs/errno.js';

@@ -1,7 +1,7 @@
 /**
  * Sandbox: a fresh emulated machine as a plan sees it — one mount namespace whose hidden root
  * holds a tmpfs mounted as by `mount("none", root, "tmpfs", 0, "mode=755")`, and a task chrooted
- * into it with uid 0, every capability and umask 0 (shared/plan-format.md). The kernel passed in
+ * into it with uid 0, every capability and umask 0 (docs/plan-format.md). The kernel passed in
  * must have a `tmpfs` type registered (the composition root in src/index.ts does it).
  */
 import { Credentials } from './creds.js';

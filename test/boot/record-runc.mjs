@@ -9,7 +9,7 @@
  * when runc fails, NAME.error (runc's message, normalised). How a bundle runs:
  *
  * - The process re-executes itself under `unshare -m --propagation private`; that child mounts a
- *   fresh tmpfs (`mount -t tmpfs -o mode=755 none DIR`, the sandbox root of plan-format.md) on a
+ *   fresh tmpfs (`mount -t tmpfs -o mode=755 none DIR`, the sandbox root of docs/plan-format.md) on a
  *   mkdtemp directory and materialises the bundle there as DIR/bundle: bundle.json's tree (modes
  *   as given; `hostCopy` files, busybox, copied from the host) and the recording spec. So the
  *   container's root is `/bundle/rootfs` of a tmpfs `none`, as in the emulator's sandbox, and

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """
-sysfs superblocks and network namespaces, measured: runs a few plans (shared/plan-format.md ops
+sysfs superblocks and network namespaces, measured: runs a few plans (docs/plan-format.md ops
 mkdir, mount, umount and unshare with the `flags` extension) on this kernel and writes their
 outcomes to test/boot/sysfs-netns.json, which test/boot/sysfs-netns.test.ts replays on the
 emulator. Needs root.

@@ -3,7 +3,7 @@
  * as root in `unshare -m --propagation private`), replayed through the emulated backend.
  *
  * Each fixture test/kernel/fixtures/NAME.json is `{ plan, kernel, kernelOptions, recorded }`:
- * `kernel` is the outcome document of shared/plan-format.md without `backend`, `kernelOptions`
+ * `kernel` is the outcome document of docs/plan-format.md without `backend`, `kernelOptions`
  * what the emulator must know about the recording machine (its RAM, for tmpfs `size=N%`).
  * To add one, write test/kernel/plans/NAME.json and run record.py on it.
  *

@@ -1,5 +1,5 @@
 /**
- * `vfsemu plan run --backend native` (shared/plan-format.md "Running a plan"): runs the plan on
+ * `vfsemu plan run --backend native` (docs/plan-format.md "Running a plan"): runs the plan on
  * the host kernel with --json, and exits 3 with a one-line reason for a user who may not make
  * mount namespaces.
  */

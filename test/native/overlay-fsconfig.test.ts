@@ -1,7 +1,7 @@
 /**
  * Overlays whose mount data is longer than a page, on the host kernel: through mount(2) the data
  * is cut at 4095 bytes (the emulator cuts it alike); through the new mount API (a `mount` with
- * `fsconfig`, docs/plan-format-extensions.md) every one of 500 long-named lower layers is there,
+ * `fsconfig`, docs/plan-format.md) every one of 500 long-named lower layers is there,
  * on both backends. Needs CAP_SYS_ADMIN; skipped with the reason printed without it.
  */
 import { describe, expect, it } from 'vitest';

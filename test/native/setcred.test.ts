@@ -1,5 +1,5 @@
 /**
- * `setcred` on the real kernel (docs/plan-format-extensions.md): permission checks after giving
+ * `setcred` on the real kernel (docs/plan-format.md): permission checks after giving
  * up uid 0, capabilities kept through capset(2), no way back to root without CAP_SETUID — and
  * the emulator, started with this host's capabilities, gives the same results.
  */
