@@ -8,6 +8,7 @@
         'native/addon.cc',
         'native/child.cc',
         'native/supervise.cc',
+        'native/record-tag.cc',
       ],
       'dependencies': [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",

@@ -15,7 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createSandbox } from '../dist/index.js';
-import { nativeUnavailableReason, runNative } from '../dist/host/native.js';
+import { nativeUnavailableReason, runNativeSync } from '../dist/host/native.js';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -71,7 +71,7 @@ function kernelPlan(n, pairs, peers = 0) {
 
 function timeNative(plan) {
   const t0 = performance.now();
-  const o = runNative(plan, { timeoutMs: 600_000 });
+  const o = runNativeSync(plan, { timeoutMs: 600_000 });
   const ms = performance.now() - t0;
   const failed = o.results.filter((r) => !r.ok).length;
   if (failed) throw new Error(`${failed} ops failed in the kernel run`);

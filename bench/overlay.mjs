@@ -11,7 +11,7 @@
 
 import { parseArgs } from 'node:util';
 import { runEmulated } from '../dist/plan/emulated.js';
-import { nativeUnavailableReason, runNative } from '../dist/host/native.js';
+import { nativeUnavailableReason, runNativeSync } from '../dist/host/native.js';
 
 const { values } = parseArgs({ options: { ops: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '5' } } });
 const K = Number(values.ops);
@@ -56,7 +56,7 @@ const rows = [['op', 'lowers', 'emulator µs/op', 'kernel µs/op', 'emulator/ker
 for (const op of ['stat', 'open+read']) {
   for (const n of LAYERS) {
     const e = perOp(emulated, n, op === 'stat' ? 'stat' : 'read');
-    const k = why ? null : perOp(runNative, n, op === 'stat' ? 'stat' : 'read');
+    const k = why ? null : perOp(runNativeSync, n, op === 'stat' ? 'stat' : 'read');
     rows.push([op, String(n), e.toFixed(2), k === null ? '-' : k.toFixed(2), k === null || k === 0 ? '-' : (e / k).toFixed(1) + 'x']);
   }
 }

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { runEmulated } from '../dist/plan/emulated.js';
 import { hostMachine } from '../dist/host/parity.js';
-import { nativeUnavailableReason, runNative } from '../dist/host/native.js';
+import { nativeUnavailableReason, runNativeSync } from '../dist/host/native.js';
 
 const i = process.argv.indexOf('--rounds');
 const rounds = i >= 0 ? Number(process.argv[i + 1]) : 20;
@@ -32,7 +32,7 @@ function rate(run) {
 
 const emu = rate((p) => runEmulated(p, machine));
 const why = nativeUnavailableReason();
-const nat = why ? NaN : rate((p) => runNative(p));
+const nat = why ? NaN : rate((p) => runNativeSync(p));
 if (why) console.error(`native column skipped: ${why}`);
 console.log('backend   plans/s  ms/plan');
 console.log(`emulated  ${emu.toFixed(0).padStart(7)}  ${(1000 / emu).toFixed(2).padStart(7)}`);

@@ -1,9 +1,15 @@
-// The Node-API surface of vfsemu_native: `run(ops, killAfterOp, timeoutMs)`. It turns the
-// marshalled plan (src/host/native.ts has already resolved flag names to numbers and filled in
-// defaults) into C structures before anything forks, runs it through superviseChild(), and after
-// the child is reaped parses the record stream (protocol.h) into plain JS values. Naming errnos,
-// decoding text and building the Outcome stay in TypeScript.
+// The Node-API surface of vfsemu_native: `run(ops, killAfterOp, timeoutMs)` and its asynchronous
+// twin `runAsync(...)` (a Promise; the child is supervised on a libuv worker thread, so the event
+// loop goes on meanwhile), and `protocol()`, the numbers this build was compiled with (op kinds,
+// flag values from the system headers, refusals, limits) for the test that keeps the TypeScript
+// side in step. It turns the marshalled plan (src/host/native.ts has already resolved flag names
+// to numbers and filled in defaults) into C structures on the JS thread, before anything is
+// cloned, runs it through superviseChild(), and after the child is reaped parses the checked
+// record stream (protocol.h) into plain JS values. Naming errnos, decoding text and building the
+// Outcome stay in TypeScript.
+#include <linux/sched.h>
 #include <napi.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -27,6 +33,16 @@ const std::map<std::string, OpKind>& opKinds() {
       {"fsmount", OpKind::Fsmount},  {"pivot_root", OpKind::PivotRoot}, {"mknod", OpKind::Mknod}, {"openpty", OpKind::Openpty},
   };
   return kinds;
+}
+
+// The op names in OpKind order: what `protocol()` reports.
+std::vector<std::string> opKindNames() {
+  std::vector<std::string> names(opKinds().size());
+  for (const auto& [name, kind] : opKinds()) {
+    size_t i = static_cast<size_t>(kind);
+    if (i < names.size()) names[i] = name;
+  }
+  return names;
 }
 
 bool has(const Napi::Object& o, const char* key) {
@@ -81,6 +97,7 @@ NativeOp marshalOp(const Napi::Env& env, const Napi::Object& o, uint32_t index) 
     }
   }
   op.badAttrs = has(o, "badAttrs") && o.Get("badAttrs").As<Napi::Boolean>().Value();
+  op.refused = static_cast<int32_t>(num(o, "refused"));
   if (has(o, "caps")) {
     bool lossless;
     op.caps = o.Get("caps").As<Napi::BigInt>().Uint64Value(&lossless);
@@ -170,6 +187,8 @@ Parsed parse(const std::vector<char>& bytes, size_t opCount) {
         p.done = true;
         p.current = h.index;
         break;
+      case kAwaitKill:
+        break;
     }
   }
   return p;
@@ -202,18 +221,20 @@ Napi::Value opValue(Napi::Env env, const NativeOp& op, const OpRecord& r) {
   return o;
 }
 
-// run(ops, killAfterOp, timeoutMs) → { results, namespaces, current, done, stopped,
-// setupFailure, exitCode, signal, timedOut }: raw numbers and bytes; src/host/native.ts makes the Outcome.
-Napi::Value Run(const Napi::CallbackInfo& info) {
+NativePlan marshalPlan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array ops = info[0].As<Napi::Array>();
   NativePlan plan;
   plan.ops.reserve(ops.Length());
   for (uint32_t i = 0; i < ops.Length(); i++) plan.ops.push_back(marshalOp(env, ops.Get(i).As<Napi::Object>(), i));
   plan.killAfterOp = info[1].As<Napi::Number>().Int64Value();
-  int timeoutMs = info[2].As<Napi::Number>().Int32Value();
+  return plan;
+}
 
-  Supervised s = superviseChild(plan, timeoutMs);
+// { results, namespaces, current, done, stopped, setupFailure, exitCode, signal, timedOut,
+// forged, tooLong, killedOnRequest, reaped }: raw numbers and bytes; src/host/native.ts makes the
+// Outcome.
+Napi::Value runValue(Napi::Env env, const NativePlan& plan, const Supervised& s) {
   if (!s.failure.empty()) throw Napi::Error::New(env, "vfsemu_native: cannot start the sandbox child: " + s.failure);
   Parsed p = parse(s.records, plan.ops.size());
 
@@ -240,10 +261,114 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
   };
   out.Set("stopped", early(p.stopped, "after", Napi::Number::New(env, p.stopped.index)));
   out.Set("setupFailure", early(p.setupFailed, "step", Napi::String::New(env, setupStepName(p.setupFailed.index))));
-  out.Set("exitCode", WIFEXITED(s.waitStatus) ? Napi::Value(Napi::Number::New(env, WEXITSTATUS(s.waitStatus))) : env.Null());
-  out.Set("signal", WIFSIGNALED(s.waitStatus) ? Napi::Value(Napi::Number::New(env, WTERMSIG(s.waitStatus))) : env.Null());
+  bool reaped = s.reaped;
+  out.Set("exitCode", reaped && WIFEXITED(s.waitStatus) ? Napi::Value(Napi::Number::New(env, WEXITSTATUS(s.waitStatus))) : env.Null());
+  out.Set("signal", reaped && WIFSIGNALED(s.waitStatus) ? Napi::Value(Napi::Number::New(env, WTERMSIG(s.waitStatus))) : env.Null());
   out.Set("timedOut", s.timedOut);
+  out.Set("forged", s.forged);
+  out.Set("tooLong", s.tooLong);
+  out.Set("killedOnRequest", s.killedOnRequest);
+  out.Set("reaped", reaped);
   return out;
+}
+
+// run(ops, killAfterOp, timeoutMs): the run, synchronously (the JS thread waits).
+Napi::Value Run(const Napi::CallbackInfo& info) {
+  NativePlan plan = marshalPlan(info);
+  int timeoutMs = info[2].As<Napi::Number>().Int32Value();
+  Supervised s = superviseChild(plan, timeoutMs);
+  return runValue(info.Env(), plan, s);
+}
+
+// The run on a libuv worker thread; the Promise settles on the JS thread.
+class RunWorker : public Napi::AsyncWorker {
+ public:
+  RunWorker(Napi::Env env, NativePlan plan, int timeoutMs)
+      : Napi::AsyncWorker(env), plan_(std::move(plan)), timeoutMs_(timeoutMs), deferred_(Napi::Promise::Deferred::New(env)) {}
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override { result_ = superviseChild(plan_, timeoutMs_); }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    try {
+      deferred_.Resolve(runValue(env, plan_, result_));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+
+ private:
+  NativePlan plan_;
+  int timeoutMs_;
+  Supervised result_;
+  Napi::Promise::Deferred deferred_;
+};
+
+// runAsync(ops, killAfterOp, timeoutMs) → Promise of what run() returns.
+Napi::Value RunAsync(const Napi::CallbackInfo& info) {
+  NativePlan plan = marshalPlan(info);
+  int timeoutMs = info[2].As<Napi::Number>().Int32Value();
+  auto* worker = new RunWorker(info.Env(), std::move(plan), timeoutMs);
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+// protocol(): what this build was compiled with, for test/native/protocol.test.ts.
+Napi::Value Protocol(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  std::vector<std::string> names = opKindNames();
+  Napi::Array ops = Napi::Array::New(env, names.size());
+  for (size_t i = 0; i < names.size(); i++) ops.Set(static_cast<uint32_t>(i), names[i]);
+  out.Set("ops", ops);
+  Napi::Object refusals = Napi::Object::New(env);
+  refusals.Set("fstype", static_cast<int>(kRefusedFstype));
+  refusals.Set("device", static_cast<int>(kRefusedDevice));
+  refusals.Set("pseudo-write", static_cast<int>(kRefusedPseudoWrite));
+  refusals.Set("output-limit", static_cast<int>(kRefusedOutputLimit));
+  refusals.Set("run-limit", static_cast<int>(kRefusedRunLimit));
+  out.Set("refusals", refusals);
+  Napi::Object limits = Napi::Object::New(env);
+  limits.Set("maxOpBytes", static_cast<double>(kMaxOpBytes));
+  limits.Set("maxRunBytes", static_cast<double>(kMaxRunBytes));
+  limits.Set("maxStreamBytes", static_cast<double>(kMaxStreamBytes));
+  out.Set("limits", limits);
+  // The kernel's numbers as this system's headers give them (the TypeScript tables must agree).
+  Napi::Object flags = Napi::Object::New(env);
+  const std::pair<const char*, double> values[] = {
+      {"MS_RDONLY", MS_RDONLY}, {"MS_NOSUID", MS_NOSUID}, {"MS_NODEV", MS_NODEV}, {"MS_NOEXEC", MS_NOEXEC},
+      {"MS_SYNCHRONOUS", MS_SYNCHRONOUS}, {"MS_REMOUNT", MS_REMOUNT}, {"MS_MANDLOCK", MS_MANDLOCK},
+      {"MS_DIRSYNC", MS_DIRSYNC}, {"MS_NOSYMFOLLOW", 256}, {"MS_NOATIME", MS_NOATIME},
+      {"MS_NODIRATIME", MS_NODIRATIME}, {"MS_BIND", MS_BIND}, {"MS_MOVE", MS_MOVE}, {"MS_REC", MS_REC},
+      {"MS_SILENT", MS_SILENT}, {"MS_UNBINDABLE", MS_UNBINDABLE}, {"MS_PRIVATE", MS_PRIVATE},
+      {"MS_SLAVE", MS_SLAVE}, {"MS_SHARED", MS_SHARED}, {"MS_RELATIME", MS_RELATIME},
+      {"MS_STRICTATIME", MS_STRICTATIME}, {"MS_LAZYTIME", MS_LAZYTIME},
+      {"MNT_FORCE", MNT_FORCE}, {"MNT_DETACH", MNT_DETACH}, {"MNT_EXPIRE", MNT_EXPIRE}, {"UMOUNT_NOFOLLOW", UMOUNT_NOFOLLOW},
+      {"RENAME_NOREPLACE", 1}, {"RENAME_EXCHANGE", 2}, {"RENAME_WHITEOUT", 4},
+      {"CLONE_NEWNS", CLONE_NEWNS}, {"CLONE_NEWNET", CLONE_NEWNET},
+      {"MOUNT_ATTR_RDONLY", MOUNT_ATTR_RDONLY}, {"MOUNT_ATTR_NOSUID", MOUNT_ATTR_NOSUID},
+      {"MOUNT_ATTR_NODEV", MOUNT_ATTR_NODEV}, {"MOUNT_ATTR_NOEXEC", MOUNT_ATTR_NOEXEC},
+      {"MOUNT_ATTR_NOATIME", MOUNT_ATTR__ATIME & MOUNT_ATTR_NOATIME}, {"MOUNT_ATTR_STRICTATIME", MOUNT_ATTR_STRICTATIME},
+      {"MOUNT_ATTR_NODIRATIME", MOUNT_ATTR_NODIRATIME},
+      {"S_IFCHR", S_IFCHR}, {"S_IFBLK", S_IFBLK}, {"S_IFIFO", S_IFIFO}, {"S_IFREG", S_IFREG}, {"S_IFSOCK", S_IFSOCK},
+  };
+  for (const auto& [name, v] : values) flags.Set(name, v);
+  out.Set("flags", flags);
+  return out;
+}
+
+// sipHash24(key: 16-byte Buffer, data: Buffer) → BigInt: the record tag's PRF, for its test.
+Napi::Value SipHash(const Napi::CallbackInfo& info) {
+  Napi::Buffer<char> k = info[0].As<Napi::Buffer<char>>();
+  Napi::Buffer<char> d = info[1].As<Napi::Buffer<char>>();
+  if (k.Length() != 16) throw Napi::RangeError::New(info.Env(), "sipHash24: the key is 16 bytes");
+  RecordKey key;
+  std::memcpy(&key.k0, k.Data(), 8);
+  std::memcpy(&key.k1, k.Data() + 8, 8);
+  return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(sipHash24(key, d.Data(), d.Length())));
 }
 
 }  // namespace
@@ -251,6 +376,9 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
 
 static Napi::Object InitVfsemuNative(Napi::Env env, Napi::Object exports) {
   exports.Set("run", Napi::Function::New(env, vfsemu::Run, "run"));
+  exports.Set("runAsync", Napi::Function::New(env, vfsemu::RunAsync, "runAsync"));
+  exports.Set("protocol", Napi::Function::New(env, vfsemu::Protocol, "protocol"));
+  exports.Set("sipHash24", Napi::Function::New(env, vfsemu::SipHash, "sipHash24"));
   return exports;
 }
 

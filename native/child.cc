@@ -1,19 +1,28 @@
-// The sandbox child: isolates itself in a private mount namespace rooted in a fresh tmpfs, runs
-// the plan one syscall an op exactly as test/kernel/record.py does, and streams the results and
-// every namespace's mountinfo to the parent (protocol.h).
+// The sandbox child: the first process of its own PID, mount, UTS and IPC namespaces (cloned so
+// by supervise.cc), it makes a fresh tmpfs its root by pivot_root with the host's root detached,
+// reads mount tables through a detached proc instance of its own PID namespace, and runs the plan
+// one syscall an op as test/kernel/record.py does — with two differences a hostile plan needs
+// (docs/native-sandbox.md): no path is resolved through a proc magic link (RESOLVE_NO_MAGICLINKS:
+// ELOOP), and the policy's refusals (protocol.h Refusal) are reported instead of run. Results and
+// every namespace's mountinfo go to the parent as authenticated records (protocol.h).
 //
-// Everything here runs between fork(2) and _exit(2) in a copy of a multi-threaded process, so it
-// makes raw syscall(2)s only and touches no allocator (signal-safety(7)); the buffers and
-// descriptor tables come from ChildScratch, allocated before the fork.
+// Everything here runs between clone(2) and _exit(2) in a copy of a multi-threaded process, so
+// it makes raw syscall(2)s only and touches no allocator (signal-safety(7)); the buffers and
+// descriptor tables come from ChildScratch, allocated before the clone.
 #include "child.h"
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/limits.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -29,7 +38,7 @@
 
 namespace vfsemu {
 
-ChildScratch::ChildScratch(const NativePlan& plan) : out(1 << 16), io(1 << 16) {
+ChildScratch::ChildScratch(const NativePlan& plan, const RecordKey& k) : out(1 << 16), io(1 << 16), pathBuf(PATH_MAX + 1), key(k) {
   size_t namespaces = 1;
   for (const NativeOp& op : plan.ops) namespaces += op.kind == OpKind::Unshare;
   mountinfoFds.assign(namespaces, -EBADF);
@@ -68,15 +77,16 @@ int call(long nr, A... a) noexcept {
 
 // Exit statuses the parent names when no DONE record came.
 constexpr int kExitPipeFailed = 3;
-constexpr int kExitKillFailed = 4;
 
-// Appends records to the preallocated buffer and writes it out when full.
+// Appends records to the preallocated buffer and writes it out when full. Each record gets the
+// next sequence number and its tag (protocol.h).
 class Writer {
  public:
-  Writer(std::vector<char>& buf, int fd) noexcept : buf_(buf.data()), cap_(buf.size()), fd_(fd) {}
+  Writer(std::vector<char>& buf, int fd, const RecordKey& key) noexcept : buf_(buf.data()), cap_(buf.size()), fd_(fd), key_(key) {}
 
   void record(RecordKind kind, uint32_t index, int err, const void* payload, size_t len) noexcept {
-    RecordHeader h{kind, index, err, static_cast<uint32_t>(len)};
+    RecordHeader h{kind, index, err, static_cast<uint32_t>(len), seq_++, 0};
+    h.tag = recordTag(key_, h, payload, len);
     if (used_ + sizeof h + len > cap_) flush();
     if (sizeof h + len > cap_) {
       // Larger than the whole buffer (a long mountinfo line never is: chunks are io-sized).
@@ -112,6 +122,8 @@ class Writer {
   size_t cap_;
   size_t used_ = 0;
   int fd_;
+  const RecordKey& key_;
+  uint64_t seq_ = 0;
 };
 
 [[noreturn]] void setupFailed(Writer& w, SetupStep step, int err) noexcept {
@@ -120,7 +132,7 @@ class Writer {
   exitGroup(0);
 }
 
-// The type bits and the fields plan-format.md's stat result carries.
+// The type bits and the fields docs/plan-format.md's stat result carries.
 StatPayload statPayload(const struct stat& st) noexcept {
   StatPayload p{};
   p.mode = st.st_mode;
@@ -180,10 +192,12 @@ class Runner {
       bool isStat = false;
       int e = apply(plan_.ops[i], static_cast<uint32_t>(i), &st, &isStat);
       if (static_cast<int64_t>(i) == plan_.killAfterOp) {
-        // Results of earlier ops go out first; then die as a crash would, mid-plan.
+        // Die mid-plan as a crash would: the op ran, its result is never reported. The parent
+        // does the killing when it reads AWAIT_KILL: the first process of a PID namespace
+        // ignores a SIGKILL it sends itself (pid_namespaces(7)).
+        w_.record(kAwaitKill, static_cast<uint32_t>(i), 0, nullptr, 0);
         w_.flush();
-        syscall(SYS_kill, syscall(SYS_getpid), SIGKILL);
-        exitGroup(kExitKillFailed);  // not reached: SIGKILL is delivered before kill(2) returns
+        for (;;) syscall(SYS_pause);
       }
       if (e == 0 && isStat) w_.record(kResult, static_cast<uint32_t>(i), 0, &st, sizeof st);
       else w_.record(kResult, static_cast<uint32_t>(i), e, nullptr, 0);
@@ -199,8 +213,156 @@ class Runner {
   }
 
  private:
-  // One op: its errno, or 0. Each is the syscall plan-format.md names for it.
+  // One op: 0, its errno, or a negative Refusal. First the policy and the magic-link rule
+  // (docs/native-sandbox.md), then the syscall docs/plan-format.md names for it.
   int apply(const NativeOp& op, uint32_t index, StatPayload* st, bool* isStat) noexcept {
+    if (op.refused) return -op.refused;
+    if (int e = checkPaths(op)) return e;
+    if (pseudoWrite(op)) return -kRefusedPseudoWrite;
+    return run(op, index, st, isStat);
+  }
+
+  // RESOLVE_NO_MAGICLINKS for every path the op's syscall resolves (openat2(2)): a path that
+  // crosses a proc magic link (/proc/self/fd/N, /proc/self/exe, /proc/N/root, ...) is ELOOP and
+  // the op does not run. Plain symlinks are followed as the syscall itself follows them.
+  int checkPaths(const NativeOp& op) noexcept {
+    const char* path = op.path.c_str();
+    const char* path2 = op.path2.c_str();
+    switch (op.kind) {
+      case OpKind::Mkdir:
+      case OpKind::Symlink:
+      case OpKind::Unlink:
+      case OpKind::Rmdir:
+      case OpKind::Chown:
+      case OpKind::Mknod:
+        return magicLink(path, false);
+      case OpKind::Link:
+      case OpKind::Rename:
+        if (int e = magicLink(path, false)) return e;
+        return magicLink(path2, false);
+      case OpKind::Chmod:
+      case OpKind::Truncate:
+      case OpKind::Write:
+        return magicLink(path, true);
+      case OpKind::Stat:
+        return magicLink(path, op.flags == 0);
+      case OpKind::Umount:
+        // Not checked: the check's own lookup would drop an MNT_EXPIRE mark (mntput() clears
+        // it; umount's lookup uses mntput_no_expire), and a magic link leads umount nowhere
+        // but into this child's own mounts (no host descriptor is open here).
+        return 0;
+      case OpKind::Mount:
+        if (int e = magicLink(path, true)) return e;
+        // A bind's or a move's source is a path; other sources name a device or nothing.
+        return op.flags & (MS_BIND | MS_MOVE) ? magicLink(path2, true) : 0;
+      case OpKind::Fsmount:
+        return magicLink(path, true);
+      case OpKind::PivotRoot:
+        if (int e = magicLink(path, true)) return e;
+        return magicLink(path2, true);
+      // These open their path with openat2(RESOLVE_NO_MAGICLINKS) themselves; the rest take none.
+      case OpKind::Read:
+      case OpKind::Readdir:
+      case OpKind::Openpty:
+      case OpKind::Unshare:
+      case OpKind::Setns:
+      case OpKind::Setcred:
+        return 0;
+    }
+    return 0;
+  }
+
+  // ELOOP when resolving `path` (its last component too when `follow`) crosses a magic link,
+  // else 0: whatever else goes wrong on the way is the syscall's own errno to give. An ELOOP of
+  // the checked walk is the magic link's only when the same walk without the rule is not ELOOP
+  // (a loop of plain symlinks is the syscall's ELOOP).
+  int magicLink(const char* path, bool follow) noexcept {
+    open_how how{};
+    how.flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+    how.resolve = RESOLVE_NO_MAGICLINKS;
+    long fd = sys(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+    if (fd >= 0) {
+      call(SYS_close, fd);
+      return 0;
+    }
+    if (fd != -ELOOP) return 0;
+    how.resolve = 0;
+    long again = sys(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+    if (again >= 0) call(SYS_close, again);
+    return again == -ELOOP ? 0 : ELOOP;
+  }
+
+  // open(2) as the plan's ops open: openat2 with RESOLVE_NO_MAGICLINKS, otherwise open(2)'s
+  // semantics (flags and mode as given).
+  long openPlanPath(const char* path, int flags, uint32_t mode) noexcept {
+    open_how how{};
+    how.flags = static_cast<uint64_t>(flags) | O_CLOEXEC;
+    how.mode = flags & (O_CREAT | O_TMPFILE) ? mode : 0;
+    how.resolve = RESOLVE_NO_MAGICLINKS;
+    return sys(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+  }
+
+  // The policy's rule on pseudo filesystems: no op changes a file or a name of proc, sysfs or a
+  // cgroup hierarchy — except mkdir and rmdir, which make and remove cgroups as runc's set-up
+  // does (and which proc and sysfs refuse by themselves). The object (as the op resolves it) and
+  // the directory holding its name are both checked; either on such a filesystem refuses the op.
+  bool pseudoWrite(const NativeOp& op) noexcept {
+    switch (op.kind) {
+      case OpKind::Write:
+      case OpKind::Truncate:
+      case OpKind::Chmod:
+        return onPseudo(op.path.c_str(), true) || onPseudo(dirOf(op.path), true);
+      case OpKind::Chown:
+        return onPseudo(op.path.c_str(), false) || onPseudo(dirOf(op.path), true);
+      case OpKind::Symlink:
+      case OpKind::Mknod:
+      case OpKind::Unlink:
+        return onPseudo(dirOf(op.path), true);
+      case OpKind::Link:
+        return onPseudo(op.path.c_str(), false) || onPseudo(dirOf(op.path2), true);
+      case OpKind::Rename:
+        return onPseudo(dirOf(op.path), true) || onPseudo(dirOf(op.path2), true);
+      default:
+        return false;
+    }
+  }
+
+  // Whether `path` exists and lies on proc, sysfs, cgroup or cgroup2 (statfs(2)'s f_type).
+  bool onPseudo(const char* path, bool follow) noexcept {
+    if (!path) return false;
+    open_how how{};
+    how.flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+    how.resolve = RESOLVE_NO_MAGICLINKS;
+    long fd = sys(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+    if (fd < 0) return false;
+    struct statfs sfs;
+    int e = call(SYS_fstatfs, fd, &sfs);
+    call(SYS_close, fd);
+    if (e) return false;
+    unsigned long t = static_cast<unsigned long>(sfs.f_type);
+    return t == PROC_SUPER_MAGIC || t == SYSFS_MAGIC || t == CGROUP_SUPER_MAGIC || t == CGROUP2_SUPER_MAGIC;
+  }
+
+  // The directory part of an absolute path (dirname(3) without allocation), in pathBuf; null
+  // when it does not fit (the syscall then gives ENAMETOOLONG itself).
+  const char* dirOf(const std::string& path) noexcept {
+    size_t n = path.size();
+    if (n + 1 > s_.pathBuf.size()) return nullptr;
+    while (n > 1 && path[n - 1] == '/') n--;  // "/a/b/" names b
+    while (n > 0 && path[n - 1] != '/') n--;  // drop the last name
+    while (n > 1 && path[n - 1] == '/') n--;  // "/a//b" is in /a
+    if (n == 0) {
+      s_.pathBuf[0] = '.';
+      n = 1;
+    } else {
+      std::memcpy(s_.pathBuf.data(), path.data(), n);
+    }
+    s_.pathBuf[n] = '\0';
+    return s_.pathBuf.data();
+  }
+
+  // The op's syscall(s): its errno, or 0 (or a refusal of the output limits).
+  int run(const NativeOp& op, uint32_t index, StatPayload* st, bool* isStat) noexcept {
     const char* path = op.path.c_str();
     const char* path2 = op.path2.c_str();
     switch (op.kind) {
@@ -266,7 +428,7 @@ class Runner {
   // open(O_WRONLY|O_CREAT|O_TRUNC), write(2) until all is written, close(2); as in record.py
   // (Python's try/finally), a failing close(2) is the op's errno even after a failed write.
   int write(const NativeOp& op) noexcept {
-    long fd = sys(SYS_openat, AT_FDCWD, op.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, op.mode);
+    long fd = openPlanPath(op.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, op.mode);
     if (fd < 0) return static_cast<int>(-fd);
     int e = 0;
     const char* p = op.data.data();
@@ -285,52 +447,74 @@ class Runner {
   }
 
   // Calls chunk(n) for each non-empty result of read(2) or getdents64(2) (`nr`) into io, until
-  // it returns 0; the errno of a failing call, or 0.
+  // it returns 0 (or chunk returns false); the errno of a failing call, or 0.
   template <typename F>
   int eachChunk(int fd, long nr, F chunk) noexcept {
     for (;;) {
       long n = sys(nr, fd, s_.io.data(), s_.io.size());
       if (n <= 0) return static_cast<int>(-n);
-      chunk(static_cast<size_t>(n));
+      if (!chunk(static_cast<size_t>(n))) return 0;
     }
   }
 
-  // open(2), eachChunk, close(2); as in record.py (Python's try/finally), a failing close(2) is
-  // the op's errno even after a failed read.
-  template <typename F>
-  int openAndRead(const NativeOp& op, int flags, long nr, F chunk) noexcept {
-    long fd = sys(SYS_openat, AT_FDCWD, op.path.c_str(), flags | O_CLOEXEC, 0);
+  // open(2) (openPlanPath), eachChunk, close(2); as in record.py (Python's try/finally), a failing
+  // close(2) is the op's errno even after a failed read. `count` gives the bytes a chunk returns
+  // to the plan: past kMaxOpBytes the op is refused (the parent drops what it sent), and once the
+  // run's ops have returned kMaxRunBytes no read or readdir runs (protocol.h; the emulator counts
+  // the same way: src/plan/policy.ts).
+  template <typename F, typename C>
+  int openAndRead(const NativeOp& op, int flags, long nr, F chunk, C count) noexcept {
+    if (runBytes_ >= kMaxRunBytes) return -kRefusedRunLimit;
+    long fd = openPlanPath(op.path.c_str(), flags, 0);
     if (fd < 0) return static_cast<int>(-fd);
-    int e = eachChunk(static_cast<int>(fd), nr, chunk);
+    uint64_t bytes = 0;
+    int e = eachChunk(static_cast<int>(fd), nr, [&](size_t n) {
+      bytes += count(n);
+      if (bytes > kMaxOpBytes) return false;
+      chunk(n);
+      return true;
+    });
     int c = call(SYS_close, fd);
-    return c ? c : e;
+    runBytes_ += bytes > kMaxOpBytes ? kMaxOpBytes : bytes;
+    if (c || e) return c ? c : e;
+    return bytes > kMaxOpBytes ? -kRefusedOutputLimit : 0;
   }
 
   // open(O_RDONLY), read(2) to EOF, each chunk a DATA record.
   int read(const NativeOp& op, uint32_t index) noexcept {
-    return openAndRead(op, O_RDONLY, SYS_read, [&](size_t n) { w_.record(kData, index, 0, s_.io.data(), n); });
+    return openAndRead(
+        op, O_RDONLY, SYS_read, [&](size_t n) { w_.record(kData, index, 0, s_.io.data(), n); }, [](size_t n) { return n; });
   }
 
   // open(O_RDONLY|O_DIRECTORY), getdents64(2) until it returns 0 — not glibc's readdir(3), which
   // turns the ENOENT of a removed directory into an empty listing (record.py sys_getdents) —
   // each name but . and .. a NAME record.
   int readdir(const NativeOp& op, uint32_t index) noexcept {
-    return openAndRead(op, O_RDONLY | O_DIRECTORY, SYS_getdents64, [&](size_t n) {
+    // struct linux_dirent64 (getdents(2)): d_ino, d_off, d_reclen, d_type, d_name; each name but
+    // . and .. in a chunk of n bytes.
+    auto names = [&](size_t n, auto each) {
       for (size_t off = 0; off < n;) {
-        // struct linux_dirent64 (getdents(2)): d_ino, d_off, d_reclen, d_type, d_name.
         const char* d = s_.io.data() + off;
         uint16_t reclen;
         std::memcpy(&reclen, d + 16, sizeof reclen);
         const char* name = d + 19;
         size_t len = strnlen(name, reclen - 19u);
         bool dots = (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.');
-        if (!dots) w_.record(kName, index, 0, name, len);
+        if (!dots) each(name, len);
         off += reclen;
       }
-    });
+    };
+    return openAndRead(
+        op, O_RDONLY | O_DIRECTORY, SYS_getdents64,
+        [&](size_t n) { names(n, [&](const char* name, size_t len) { w_.record(kName, index, 0, name, len); }); },
+        [&](size_t n) {
+          size_t total = 0;
+          names(n, [&](const char*, size_t len) { total += len; });
+          return total;
+        });
   }
 
-  // The new mount API (docs/plan-format-extensions.md `fsconfig`): fsopen(fstype), the source and
+  // The new mount API (docs/plan-format.md `fsconfig`): fsopen(fstype), the source and
   // one fsconfig(2) a parameter, FSCONFIG_CMD_CREATE, fsmount() with the per-mount attributes,
   // move_mount() onto the target. No page limit: a long lowerdir list goes one `lowerdir+` a
   // layer. The first failing call's errno is the op's; the descriptors are closed either way.
@@ -395,7 +579,7 @@ class Runner {
   // posix_openpt(3) by hand: open the ptmx, unlockpt (TIOCSPTLCK 0), ptsname's number (TIOCGPTN),
   // sent as decimal text. The descriptor stays open so that /dev/pts/N lives to the plan's end.
   int openpty(const NativeOp& op, uint32_t index) noexcept {
-    long fd = sys(SYS_openat, AT_FDCWD, op.path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+    long fd = openPlanPath(op.path.c_str(), O_RDWR | O_NOCTTY, 0);
     if (fd < 0) return static_cast<int>(-fd);
     int unlock = 0;
     unsigned int n = 0;
@@ -452,7 +636,10 @@ class Runner {
   // namespace was made, then an END record with the errno opening or reading it failed with.
   void sendMountinfo(uint32_t ns) noexcept {
     int fd = s_.mountinfoFds[ns];
-    int e = fd < 0 ? -fd : eachChunk(fd, SYS_read, [&](size_t n) { w_.record(kMountinfo, ns, 0, s_.io.data(), n); });
+    int e = fd < 0 ? -fd : eachChunk(fd, SYS_read, [&](size_t n) {
+      w_.record(kMountinfo, ns, 0, s_.io.data(), n);
+      return true;
+    });
     w_.record(kMountinfoEnd, ns, e, nullptr, 0);
   }
 
@@ -462,37 +649,52 @@ class Runner {
   int procFd_;
   size_t namespaces_ = 0;
   size_t current_ = 0;
-  bool outside_ = false;  // root is no longer the sandbox root: run no further op
+  bool outside_ = false;   // root is no longer the sandbox root: run no further op
+  uint64_t runBytes_ = 0;  // what the run's read and readdir ops have returned (protocol.h)
 };
 
-// Closes every inherited descriptor but the pipe: Node's sockets, epoll and pipes must not stay
-// open for as long as the child runs (close_range(2); without it, they close at exit anyway).
-void closeInherited(int keep) noexcept {
-  if (keep > 3) syscall(SYS_close_range, 3, keep - 1, 0);
-  syscall(SYS_close_range, keep + 1, ~0U, 0);
+// Closes every inherited descriptor but the two kept (close_range(2)): Node's sockets, epoll,
+// pipes and files must not stay open for as long as the child runs, and no host descriptor may
+// reach the plan (docs/native-sandbox.md).
+void closeInherited(int keepA, int keepB) noexcept {
+  int lo = keepA < keepB ? keepA : keepB, hi = keepA < keepB ? keepB : keepA;
+  if (lo > 0) syscall(SYS_close_range, 0, lo - 1, 0);
+  if (hi > lo + 1) syscall(SYS_close_range, lo + 1, hi - 1, 0);
+  syscall(SYS_close_range, hi + 1, ~0U, 0);
 }
 
 }  // namespace
 
-[[noreturn]] void runChild(const NativePlan& plan, ChildScratch& scratch, int wfd, pid_t parent) noexcept {
-  closeInherited(wfd);
-  Writer w(scratch.out, wfd);
-  // Die with the parent: it must never leave a child holding a namespace behind (prctl(2)); if
-  // the parent died before this call, getppid(2) already names another process.
+[[noreturn]] void runChild(const NativePlan& plan, ChildScratch& scratch, int wfd, int parentPidfd) noexcept {
+  closeInherited(wfd, parentPidfd);
+  Writer w(scratch.out, wfd, scratch.key);
+  // Die with the parent: it must never leave a child holding namespaces behind (prctl(2)). A
+  // parent that died before this call is seen on its pidfd, which is readable once it has exited.
   int e = call(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (e) setupFailed(w, kStepPdeathsig, e);
-  if (sys(SYS_getppid) != parent) exitGroup(0);
-  // Our own copy of the host's mount table, with every propagation link cut first, so that
-  // nothing below can reach the host (mount_namespaces(7)). Never the Node process itself.
-  if ((e = call(SYS_unshare, CLONE_NEWNS))) setupFailed(w, kStepUnshare, e);
+  pollfd alive{parentPidfd, POLLIN, 0};
+  timespec now{0, 0};
+  if (sys(SYS_ppoll, &alive, 1, &now, nullptr, 0) != 0) exitGroup(0);
+  call(SYS_close, parentPidfd);
+  // Our copy of the host's mount table (clone's CLONE_NEWNS), every propagation link cut first,
+  // so that nothing below can reach the host (mount_namespaces(7)).
   if ((e = call(SYS_mount, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr))) setupFailed(w, kStepPrivate, e);
-  // /proc of the host, kept across the chroot for self/mountinfo and self/ns/mnt.
-  long procFd = sys(SYS_openat, AT_FDCWD, "/proc", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
-  if (procFd < 0) setupFailed(w, kStepOpenProc, static_cast<int>(-procFd));
   // The sandbox root: a tmpfs over /tmp, an existing directory, so nothing is ever created on the
-  // host; the mount lives only in this namespace and dies with it (plan-format.md "Plan document").
+  // host; the mount lives only in this namespace and dies with it (docs/plan-format.md "Plan document").
   if ((e = call(SYS_mount, "none", "/tmp", "tmpfs", 0, "mode=755"))) setupFailed(w, kStepMountTmpfs, e);
-  if ((e = call(SYS_chroot, "/tmp"))) setupFailed(w, kStepChroot, e);
+  // A proc of our own PID namespace, attached nowhere (fsmount(2) without move_mount): it reads
+  // each namespace's mountinfo and names it for setns, and appears in no mount table.
+  long fsfd = sys(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
+  if (fsfd < 0) setupFailed(w, kStepProcInstance, static_cast<int>(-fsfd));
+  if ((e = call(SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0))) setupFailed(w, kStepProcInstance, e);
+  long procFd = sys(SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  if (procFd < 0) setupFailed(w, kStepProcInstance, static_cast<int>(-procFd));
+  call(SYS_close, fsfd);
+  // pivot_root(".", "."): the tmpfs becomes the root with the host's root stacked on it, which
+  // the detach takes away with all its mounts; no path to the host's filesystem remains.
+  if ((e = call(SYS_chdir, "/tmp"))) setupFailed(w, kStepChdirSandbox, e);
+  if ((e = call(SYS_pivot_root, ".", "."))) setupFailed(w, kStepPivotRoot, e);
+  if ((e = call(SYS_umount2, ".", MNT_DETACH))) setupFailed(w, kStepDetachOldRoot, e);
   if ((e = call(SYS_chdir, "/"))) setupFailed(w, kStepChdir, e);
   syscall(SYS_umask, 0);
   Runner(plan, scratch, w, static_cast<int>(procFd)).run();

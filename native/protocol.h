@@ -1,13 +1,21 @@
 // The contract between the addon's two halves: the plan as C structures (marshalled in the parent
-// before fork(), only read by the child) and the binary records the child streams back through
-// its pipe (written by child.cc, parsed by addon.cc after the child is reaped).
+// before the child is cloned, only read by the child) and the binary records the child streams
+// back through its pipe (written by child.cc, checked as they arrive by supervise.cc, parsed by
+// addon.cc after the child is reaped).
 //
 // Why a binary stream and not one buffer: a read op may return megabytes and a mountinfo line of
-// a deep overlay tens of kilobytes, while the child may not allocate (fork(2) from a
+// a deep overlay tens of kilobytes, while the child may not allocate (cloned from a
 // multi-threaded process: only async-signal-safe calls until _exit, signal-safety(7)). The child
-// fills a preallocated buffer and write(2)s it out whenever it is full, so no size limit applies.
+// fills a preallocated buffer and write(2)s it out whenever it is full; the limits below bound
+// what one op and one run may send (docs/native-sandbox.md).
+//
+// Every record is authenticated: a sequence number and a SipHash-2-4 tag under a key the parent
+// draws from getrandom(2) before the clone. Nothing a plan does can learn the key (it lives only
+// in the two processes' memory), so bytes a plan manages to put on the pipe are detected, not
+// believed: the run is reported as having a corrupted result channel.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,7 +23,8 @@
 namespace vfsemu {
 
 // One plan op, with every name already turned into numbers (MS_*, MNT_*, RENAME_*, capability
-// bits) by the TypeScript side, so that the child only copies pointers into syscalls.
+// bits) by the TypeScript side, so that the child only copies pointers into syscalls. The order is
+// the wire value: src/host/native-ops.ts lists the same names in the same order (a test checks).
 enum class OpKind : uint32_t {
   Mkdir, Write, Symlink, Link, Unlink, Rmdir, Rename, Chmod, Chown, Truncate,
   Mount, Umount, Unshare, Setns, Stat, Read, Readdir, Setcred,
@@ -32,8 +41,26 @@ struct FsParam {
   bool hasValue = false;
 };
 
+// Why an op was refused instead of run (plan-format.md "refused"): sent as the negative of the
+// code in a RESULT record's err. Static rules (Fstype, Device) are decided in TypeScript and
+// marked on the op; the others the child decides as it runs, from what the path is.
+enum Refusal : int32_t {
+  kRefusedFstype = 1,       // a new superblock of a type outside the allow-list (devtmpfs, ...)
+  kRefusedDevice = 2,       // mknod of a device outside the allow-list
+  kRefusedPseudoWrite = 3,  // a change to a file of proc, sysfs or a cgroup hierarchy
+  kRefusedOutputLimit = 4,  // a read or readdir returning more than kMaxOpBytes
+  kRefusedRunLimit = 5,     // the run's ops already returned kMaxRunBytes
+};
+
+// What one op and one run may return through the pipe (data and names; mountinfo aside).
+constexpr uint64_t kMaxOpBytes = 16u << 20;
+constexpr uint64_t kMaxRunBytes = 64u << 20;
+// Everything the parent keeps of one run, mountinfo included: past it the child is killed.
+constexpr uint64_t kMaxStreamBytes = 512u << 20;
+
 struct NativeOp {
   OpKind kind = OpKind::Mkdir;
+  int32_t refused = 0;  // a Refusal decided before the run: the child reports it, runs nothing
   // Paths and strings, NUL-terminated by std::string; c_str() neither allocates nor throws.
   std::string path;    // path, oldpath (link/rename), target (mount/umount)
   std::string path2;   // newpath (link/rename), symlink target, mount source
@@ -63,9 +90,22 @@ struct NativePlan {
 struct RecordHeader {
   uint32_t kind;
   uint32_t index;  // op index, namespace index or setup step, by kind
-  int32_t err;     // 0 or a positive errno
+  int32_t err;     // 0, a positive errno, or a negative Refusal
   uint32_t len;    // payload bytes
+  uint64_t seq;    // 0, 1, 2, ... in the order written
+  uint64_t tag;    // SipHash-2-4 of the header (tag 0) and the payload, under the run's key
 };
+
+// The run's SipHash key, drawn by the parent before the clone.
+struct RecordKey {
+  uint64_t k0 = 0, k1 = 0;
+};
+
+// SipHash-2-4 (Aumasson and Bernstein) of a record: its header with `tag` zero, then its
+// payload. Allocation-free, so the child may call it.
+uint64_t recordTag(const RecordKey& key, const RecordHeader& h, const void* payload, size_t len) noexcept;
+// SipHash-2-4 of one buffer (the addon exports it so a test can check the reference vectors).
+uint64_t sipHash24(const RecordKey& key, const void* data, size_t len) noexcept;
 
 enum RecordKind : uint32_t {
   kSetupFailed = 1,   // index: SetupStep; err: errno. No op runs after it.
@@ -76,6 +116,7 @@ enum RecordKind : uint32_t {
   kMountinfoEnd = 6,  // index: namespace; err: 0, or the errno opening or reading it failed with
   kDone = 7,          // index: the namespace the plan ended in
   kStopped = 8,       // index: the op after which the plan stopped; err: why (see child.cc setns)
+  kAwaitKill = 9,     // index: the op killAfterOp just ran, unreported; the parent SIGKILLs now
 };
 
 struct StatPayload {
@@ -85,18 +126,21 @@ struct StatPayload {
 
 // Sandbox set-up steps, in order, named for the setup-failure message.
 enum SetupStep : uint32_t {
-  kStepPdeathsig, kStepUnshare, kStepPrivate, kStepOpenProc, kStepMountTmpfs, kStepChroot,
-  kStepChdir, kStepOpenMountinfo, kStepOpenNs, kStepOpenRoot, kStepCount,
+  kStepPdeathsig, kStepParentGone, kStepPrivate, kStepMountTmpfs, kStepProcInstance, kStepChdirSandbox,
+  kStepPivotRoot, kStepDetachOldRoot, kStepChdir, kStepOpenMountinfo, kStepOpenNs, kStepOpenRoot,
+  kStepCount,
 };
 
 inline const char* setupStepName(uint32_t step) {
   static const char* const names[kStepCount] = {
       "prctl(PR_SET_PDEATHSIG, SIGKILL)",
-      "unshare(CLONE_NEWNS)",
+      "poll(parent pidfd): the parent exited before the child could follow it",
       "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
-      "open(\"/proc\", O_PATH|O_DIRECTORY)",
       "mount(\"none\", \"/tmp\", \"tmpfs\", 0, \"mode=755\")",
-      "chroot(\"/tmp\")",
+      "fsopen(\"proc\") + fsmount(): a detached proc of the child's PID namespace",
+      "chdir(\"/tmp\")",
+      "pivot_root(\".\", \".\")",
+      "umount2(\".\", MNT_DETACH) of the host's root",
       "chdir(\"/\")",
       "openat(proc, \"self/mountinfo\")",
       "openat(proc, \"self/ns/mnt\")",

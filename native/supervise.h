@@ -1,5 +1,5 @@
-// The parent's side of a run: fork the sandbox child, collect its record stream within a
-// deadline, and always reap it.
+// The parent's side of a run: clone the sandbox child, collect and check its record stream
+// within a deadline, and reap it within a bounded wait.
 #pragma once
 
 #include <string>
@@ -10,10 +10,14 @@
 namespace vfsemu {
 
 struct Supervised {
-  std::vector<char> records;  // everything the child wrote, in order
-  int waitStatus = 0;         // as waitpid(2) reports it
-  bool timedOut = false;      // the deadline passed and the child was SIGKILLed
-  std::string failure;        // non-empty when no child could be started (pipe2/fork failed)
+  std::vector<char> records;    // the child's records that passed their check, in order
+  int waitStatus = 0;           // as waitpid(2) reports it (when reaped)
+  bool timedOut = false;        // the deadline passed and the child was SIGKILLed
+  bool forged = false;          // a record failed its check: the stream was cut there
+  bool tooLong = false;         // the stream passed kMaxStreamBytes and the child was SIGKILLed
+  bool killedOnRequest = false; // SIGKILLed after op killAfterOp, as the plan asked
+  bool reaped = true;           // false: not reapable within the bounded wait (reaped later)
+  std::string failure;          // non-empty when no child could be started
 };
 
 Supervised superviseChild(const NativePlan& plan, int timeoutMs);

@@ -169,7 +169,8 @@ class RuncRun {
     readonly host: HostFacts,
     emulated: EmulatedOptions,
   ) {
-    this.session = new EmulatedSession({ ...emulated, fsTypes: [...hostFsTypes(host), ...(emulated.fsTypes ?? [])] });
+    // runc on the bare kernel: the sandbox policy of plan runs (src/plan/policy.ts) is not runc's.
+    this.session = new EmulatedSession({ policy: false, ...emulated, fsTypes: [...hostFsTypes(host), ...(emulated.fsTypes ?? [])] });
   }
 
   get p() {

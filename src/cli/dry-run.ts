@@ -21,7 +21,7 @@ import { absoluteBindSources, predictRunc, type RuncPrediction } from '../boot/r
 import { parseSpec, SpecError, specWarnings, type OciSpec } from '../boot/spec.js';
 import { hostBindSources, readHostBundle } from '../host/bundle.js';
 import { readHostFacts } from '../host/host-facts.js';
-import { NativeRunIncomplete, runNative } from '../host/native.js';
+import { NativeRunIncomplete, runNativeSync } from '../host/native.js';
 import { compareOutcomes } from '../plan/compare.js';
 import { BackendUnavailable, type Outcome } from '../plan/outcome.js';
 import type { Plan } from '../plan/plan.js';
@@ -133,7 +133,7 @@ function hostCgroupDirs(plan: Plan, steps: readonly string[], host: HostFacts): 
 export function runNativeCleaningCgroups(prediction: RuncPrediction, host: HostFacts): Outcome {
   const made = hostCgroupDirs(prediction.plan, prediction.steps, host).filter((d) => !existsSync(d));
   try {
-    return runNative(prediction.plan);
+    return runNativeSync(prediction.plan);
   } finally {
     for (const d of made.reverse()) {
       try {

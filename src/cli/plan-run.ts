@@ -44,7 +44,7 @@ function describe(op: PlanOp): string {
 }
 
 function describeResult(r: OpResult): string {
-  if (!r.ok) return 'notRun' in r ? `not run (${r.reason})` : r.errno;
+  if (!r.ok) return 'notRun' in r ? `not run (${r.reason})` : 'refused' in r ? `refused (${r.refused}: ${r.reason})` : r.errno;
   if (r.stat) return `ok ${JSON.stringify(r.stat)}`;
   if (r.data !== undefined) return `ok ${shortJson(r.data)}`;
   if (r.names) return `ok ${JSON.stringify(r.names)}`;

@@ -1,13 +1,18 @@
 /**
  * The native backend's TypeScript side (DESIGN.md "Data flow"): checks that this host can run a
  * plan against its real kernel, loads the `vfsemu_native` addon (native/, binding.gyp), hands it
- * the plan with every flag name resolved, and turns what the sandbox child reported into the
- * plan-format outcome.
+ * the plan with every flag name resolved and the policy's static refusals marked, and turns what
+ * the sandbox child reported into the plan-format outcome.
  *
- * The addon forks a child that unshares a private mount namespace, mounts a fresh tmpfs over
- * /tmp, chroots into it and runs one syscall an op (test/kernel/record.py is the reference).
- * The Node process itself never changes namespace, and whatever happens to the child — a failed
- * op, a crash, a timeout, `killAfterOp` — the host's mount table is left as it was.
+ * The addon clones a child into new PID, mount, UTS and IPC namespaces; it makes a fresh tmpfs
+ * its root by pivot_root with the host's root detached, and runs one syscall an op
+ * (test/kernel/record.py is the reference) under the sandbox policy (src/plan/policy.ts) and the
+ * magic-link rule (docs/native-sandbox.md is the threat model). The Node process itself never
+ * changes namespace, and whatever happens to the child — a failed op, a crash, a timeout,
+ * `killAfterOp`, a hostile plan — the host's mount table is left as it was.
+ *
+ * `runNative` does its waiting on a libuv worker thread and returns a Promise; `runNativeSync`
+ * blocks the event loop for the run (tests and the dry-run, which have nothing else to do).
  */
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
@@ -15,6 +20,7 @@ import type { Backend } from '../plan/backend.js';
 import { FSMOUNT_FLAGS, MKNOD_TYPES, MOUNT_FLAGS, statResult, UMOUNT_FLAGS } from '../plan/emulated.js';
 import { fsconfigParams } from '../plan/overlay-data.js';
 import { BackendUnavailable, stoppedResult, type OpResult, type Outcome } from '../plan/outcome.js';
+import { REFUSAL_RULES, refusedResult, staticRefusal, type RefusalRule } from '../plan/policy.js';
 import type { MountFlagName, Plan, PlanOp } from '../plan/plan.js';
 import { Credentials, type CapName } from '../vfs/creds.js';
 import { errnoName } from '../vfs/errno.js';
@@ -49,6 +55,8 @@ interface NativeOp {
   params?: [string, string | null][];
   /** fsmount: a plan flag that is no MOUNT_ATTR_* (the op is EINVAL). */
   badAttrs?: boolean;
+  /** The policy's static refusal (native/protocol.h Refusal): the child reports it, runs nothing. */
+  refused?: number;
 }
 
 /** What the addon's run() returns (native/addon.cc): raw numbers and bytes. */
@@ -69,9 +77,29 @@ interface RawRun {
   exitCode: number | null;
   signal: number | null;
   timedOut: boolean;
+  /** A record failed its check (forged or corrupted): the stream was cut there, the child killed. */
+  forged: boolean;
+  /** The child's stream passed the parent's bound and it was killed. */
+  tooLong: boolean;
+  /** The child was SIGKILLed after op killAfterOp, as asked. */
+  killedOnRequest: boolean;
+  /** False when the child could not be reaped within the bounded wait after SIGKILL. */
+  reaped: boolean;
 }
+
+/** What the addon was compiled with (native/addon.cc Protocol). */
+export interface NativeProtocol {
+  ops: string[];
+  refusals: Record<RefusalRule, number>;
+  limits: { maxOpBytes: number; maxRunBytes: number; maxStreamBytes: number };
+  flags: Record<string, number>;
+}
+
 interface Addon {
   run(ops: NativeOp[], killAfterOp: number, timeoutMs: number): RawRun;
+  runAsync(ops: NativeOp[], killAfterOp: number, timeoutMs: number): Promise<RawRun>;
+  protocol(): NativeProtocol;
+  sipHash24(key: Uint8Array, data: Uint8Array): bigint;
 }
 
 export interface NativeRunOptions {
@@ -130,8 +158,18 @@ const RENAME_FLAGS = { noreplace: RENAME_NOREPLACE, exchange: RENAME_EXCHANGE };
 /** fsmount(2)'s MOUNT_ATTR_* for the plan flags it takes (MOUNT_ATTR_RELATIME is 0, the default). */
 const MOUNT_ATTRS: Partial<Record<MountFlagName, number>> = { rdonly: 0x1, nosuid: 0x2, nodev: 0x4, noexec: 0x8, noatime: 0x10, strictatime: 0x20, nodiratime: 0x80, relatime: 0 };
 
-/** The plan op as the addon takes it (native/protocol.h NativeOp), defaults as plan-format.md. */
+/** The plan op as the addon takes it, with the policy's static refusal marked. */
 function marshal(op: PlanOp): NativeOp {
+  const rule = staticRefusal(op);
+  const m = marshalOp(op);
+  return rule ? { ...m, refused: REFUSAL_CODES[rule] } : m;
+}
+
+/** native/protocol.h Refusal codes, by rule (the addon's protocol() must agree: a test checks). */
+export const REFUSAL_CODES: Record<RefusalRule, number> = { fstype: 1, device: 2, 'pseudo-write': 3, 'output-limit': 4, 'run-limit': 5 };
+
+/** The plan op as the addon takes it (native/protocol.h NativeOp), defaults as docs/plan-format.md. */
+function marshalOp(op: PlanOp): NativeOp {
   switch (op.op) {
     case 'mkdir':
       return { op: op.op, path: op.path, mode: op.mode ?? 0o755 };
@@ -201,6 +239,10 @@ function signalName(n: number): string {
 }
 
 function opResult(r: RawResult): OpResult {
+  if (r.errno < 0) {
+    const rule = REFUSAL_RULES.find((n) => REFUSAL_CODES[n] === -r.errno);
+    return rule ? refusedResult(rule) : { ok: false, errno: `errno ${r.errno}` };
+  }
   if (r.errno !== 0) return { ok: false, errno: errnoOf(r.errno) };
   // statResult reads only the fields the addon sends.
   if (r.stat) return { ok: true, stat: statResult(r.stat as Stat) };
@@ -211,39 +253,35 @@ function opResult(r: RawResult): OpResult {
 
 /** How a child that sent no DONE record ended: "timed out …", "was killed by …", "exited …". */
 function howChildEnded(raw: RawRun, opts: NativeRunOptions, timeoutMs: number): string {
+  if (raw.forged) return 'sent a record that failed its check (forged or corrupted: docs/native-sandbox.md), so the run was stopped there and the child killed';
+  if (raw.tooLong) return 'sent more than the parent keeps of one run (native/protocol.h kMaxStreamBytes) and was killed';
   if (raw.timedOut) return `timed out after ${timeoutMs} ms and was killed`;
+  if (!raw.reaped) return 'was killed but had not exited within the bounded wait (it is reaped later)';
   if (raw.signal === null) return `exited with status ${raw.exitCode}`;
-  const requested = opts.killAfterOp !== undefined && raw.signal === constants.signals.SIGKILL;
+  const requested = raw.killedOnRequest && raw.signal === constants.signals.SIGKILL;
   return `was killed by ${signalName(raw.signal)}${requested ? ` (killAfterOp ${opts.killAfterOp})` : ''}`;
 }
 
 
-/**
- * Runs a plan on the host kernel in a throw-away mount namespace rooted in a fresh tmpfs.
- * Throws BackendUnavailable (one-line reason) when this host cannot.
- *
- * @example
- * ```ts
- * const o = runNative({ version: 1, ops: [{ op: 'mkdir', path: '/a' }, { op: 'readdir', path: '/' }] });
- * o.results; // [{ ok: true }, { ok: true, names: ['a'] }]
- * o.mountinfo; // ['84 64 0:39 / / rw,relatime - tmpfs none rw,mode=755']
- * ```
- */
-export function runNative(plan: Plan, opts: NativeRunOptions = {}): Outcome {
+/** The addon's arguments for a plan, after the checks that this host can run it. */
+function prepare(plan: Plan, opts: NativeRunOptions): { ops: NativeOp[]; killAfterOp: number; timeoutMs: number } {
   const reason = nativeUnavailableReason();
   if (reason) throw new BackendUnavailable(reason);
-  // The addon's unshare is CLONE_NEWNS alone, and it has no openpty: refuse before anything runs.
   // poll(2) takes an int of milliseconds.
   const timeoutMs = Math.max(0, Math.min(Math.floor(opts.timeoutMs ?? 10_000), 0x7fffffff));
-  const raw = loadAddon()!.run(plan.ops.map(marshal), opts.killAfterOp ?? -1, timeoutMs);
+  return { ops: plan.ops.map(marshal), killAfterOp: opts.killAfterOp ?? -1, timeoutMs };
+}
+
+/** The outcome of what the child reported, or why there is none. */
+function outcomeOf(raw: RawRun, opts: NativeRunOptions, timeoutMs: number): Outcome {
   if (raw.setupFailure) {
     throw new BackendUnavailable(`the sandbox could not be set up: ${raw.setupFailure.step} failed with ${errnoOf(raw.setupFailure.errno)}`);
   }
-  const how = raw.done ? '' : howChildEnded(raw, opts, timeoutMs);
+  const how = raw.done && !raw.forged ? '' : howChildEnded(raw, opts, timeoutMs);
   const cut: OpResult = { ok: false, notRun: true, reason: `the sandbox child ${how} before reporting this op; no mountinfo was collected either` };
   const notRun = raw.stopped ? stoppedResult(raw.stopped.after) : cut;
   const results = raw.results.map((r): OpResult => (r ? opResult(r) : notRun));
-  if (!raw.done) {
+  if (!raw.done || raw.forged) {
     if (results.every((r) => !('notRun' in r))) throw new NativeRunIncomplete(`the sandbox child ${how} after its last op, before reporting the mount tables`);
     return { backend: 'native', results, mountinfo: [], namespaces: [] };
   }
@@ -253,10 +291,43 @@ export function runNative(plan: Plan, opts: NativeRunOptions = {}): Outcome {
   return { backend: 'native', results, mountinfo: namespaces[raw.current] ?? [], namespaces };
 }
 
+/**
+ * Runs a plan on the host kernel in a throw-away sandbox (see the file header); the waiting
+ * happens on a libuv worker thread, so the event loop goes on. Rejects with BackendUnavailable
+ * (one-line reason) when this host cannot.
+ *
+ * @example
+ * ```ts
+ * const o = await runNative({ version: 1, ops: [{ op: 'mkdir', path: '/a' }, { op: 'readdir', path: '/' }] });
+ * o.results; // [{ ok: true }, { ok: true, names: ['a'] }]
+ * o.mountinfo; // ['84 64 0:39 / / rw,relatime - tmpfs none rw,mode=755']
+ * ```
+ */
+export async function runNative(plan: Plan, opts: NativeRunOptions = {}): Promise<Outcome> {
+  const { ops, killAfterOp, timeoutMs } = prepare(plan, opts);
+  return outcomeOf(await loadAddon()!.runAsync(ops, killAfterOp, timeoutMs), opts, timeoutMs);
+}
+
+/** runNative, blocking the calling thread (and Node's event loop) until the child is reaped. */
+export function runNativeSync(plan: Plan, opts: NativeRunOptions = {}): Outcome {
+  const { ops, killAfterOp, timeoutMs } = prepare(plan, opts);
+  return outcomeOf(loadAddon()!.run(ops, killAfterOp, timeoutMs), opts, timeoutMs);
+}
+
+/** The numbers the addon was compiled with, or null where it cannot load (test/native/protocol.test.ts). */
+export function nativeProtocol(): NativeProtocol | null {
+  return loadAddon()?.protocol() ?? null;
+}
+
+/** The addon's SipHash-2-4, for the test of its reference vectors; null where it cannot load. */
+export function nativeSipHash24(key: Uint8Array, data: Uint8Array): bigint | null {
+  return loadAddon()?.sipHash24(key, data) ?? null;
+}
+
 /** The native backend (DESIGN.md decision 8: the host's mount table is never touched). */
 export class NativeBackend implements Backend {
   readonly name = 'native';
   run(plan: Plan): Outcome {
-    return runNative(plan);
+    return runNativeSync(plan);
   }
 }

@@ -18,7 +18,7 @@ import { runEmulated, type EmulatedOptions } from '../plan/emulated.js';
 import type { Outcome } from '../plan/outcome.js';
 import type { Plan } from '../plan/plan.js';
 import { processCapabilities } from './caps.js';
-import { runNative } from './native.js';
+import { runNativeSync } from './native.js';
 
 export interface ParityOptions {
   /** Random plans to compare. */
@@ -89,7 +89,7 @@ export function comparePlan(plan: Plan, stats?: ParityStats): { equal: boolean; 
   const emulated = runEmulated(plan, hostMachine());
   const tEmu = performance.now() - t;
   t = performance.now();
-  const native = runNative(plan);
+  const native = runNativeSync(plan);
   const tNat = performance.now() - t;
   if (stats) {
     stats.compared++;

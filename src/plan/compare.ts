@@ -103,7 +103,7 @@ export function lineDiff(a: readonly string[], b: readonly string[]): string[] {
  *
  * @example
  * ```ts
- * const c = compareOutcomes(plan, runEmulated(plan), runNative(plan));
+ * const c = compareOutcomes(plan, runEmulated(plan), runNativeSync(plan));
  * if (!c.equal) console.log(c.diff);
  * ```
  */

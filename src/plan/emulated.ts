@@ -6,6 +6,11 @@
  * earlier one and, as the native backend does with a saved directory descriptor, re-enters that
  * namespace's sandbox root (root and cwd as the plan last had them there), so that the plan's
  * absolute paths keep meaning "inside the sandbox".
+ *
+ * The sandbox policy (src/plan/policy.ts) is applied as the native backend applies it, so a
+ * refused op is the same result on both. Its magic-link rule needs nothing here: the emulated
+ * proc has no magic links. `policy: false` runs a plan as the bare kernel would (the replay of
+ * test/kernel recordings, made without the policy; runc's dry-run, which predicts runc).
  */
 import { Credentials, type CapName } from '../vfs/creds.js';
 import { inodePermission, MAY_EXEC } from '../vfs/permission.js';
@@ -23,6 +28,7 @@ import type { Stat } from '../vfs/stat.js';
 import type { Backend } from './backend.js';
 import { newKernel, type KernelFactory } from './machine.js';
 import { fsconfigParams } from './overlay-data.js';
+import { MAX_OP_BYTES, MAX_RUN_BYTES, PSEUDO_FS_MAGICS, refusedResult, staticRefusal, type RefusalRule } from './policy.js';
 import { stoppedResult, type FileType, type OpResult, type Outcome, type StatResult } from './outcome.js';
 import type { MknodTypeName, MountFlagName, Plan, PlanOp, UmountFlagName } from './plan.js';
 
@@ -87,6 +93,13 @@ export function statResult(st: Stat): StatResult {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** dirname(3) of an absolute path: the directory holding its last name ("/" for "/" and "/a"). */
+function dirOf(path: string): string {
+  const trimmed = path.replace(/\/+$/, '') || '/';
+  const cut = trimmed.replace(/[^/]*$/, '').replace(/\/+$/, '');
+  return cut === '' ? '/' : cut;
+}
+
 /** Splits mountinfo text into lines (no trailing empty line). */
 function lines(text: string): string[] {
   return text === '' ? [] : text.replace(/\n$/, '').split('\n');
@@ -100,9 +113,75 @@ class PlanRun {
   readonly roots = new Map<MountNamespace, Path>();
   /** Set when `setns` could not re-enter the sandbox root: the plan stops there. */
   stoppedAt: number | null = null;
+  /** What the run's reads and readdirs have returned (policy.ts MAX_RUN_BYTES). */
+  private runBytes = 0;
 
-  constructor(readonly p: Process) {
+  constructor(
+    readonly p: Process,
+    private readonly policy: boolean,
+  ) {
     this.remember();
+  }
+
+  /** The policy's verdict on `op` before it runs, as the native child decides it. */
+  refusal(op: PlanOp): RefusalRule | null {
+    if (!this.policy) return null;
+    const r = staticRefusal(op);
+    if (r) return r;
+    return this.pseudoWrite(op) ? 'pseudo-write' : null;
+  }
+
+  /** policy.ts `pseudo-write`: the object (as the op resolves it) or the directory of its name. */
+  private pseudoWrite(op: PlanOp): boolean {
+    switch (op.op) {
+      case 'write':
+      case 'truncate':
+      case 'chmod':
+        return this.onPseudo(op.path, true) || this.onPseudo(dirOf(op.path), true);
+      case 'chown':
+        return this.onPseudo(op.path, false) || this.onPseudo(dirOf(op.path), true);
+      case 'symlink':
+      case 'mknod':
+      case 'unlink':
+        return this.onPseudo(dirOf(op.path), true);
+      case 'link':
+        return this.onPseudo(op.oldpath, false) || this.onPseudo(dirOf(op.newpath), true);
+      case 'rename':
+        return this.onPseudo(dirOf(op.oldpath), true) || this.onPseudo(dirOf(op.newpath), true);
+      default:
+        return false;
+    }
+  }
+
+  /** Whether `path` exists and lies on proc, sysfs or cgroup (statfs f_type; a symlink on its directory's). */
+  private onPseudo(path: string, follow: boolean): boolean {
+    try {
+      const at = !follow && (this.p.lstat(path).mode & S_IFMT) === S_IFLNK ? dirOf(path) : path;
+      return PSEUDO_FS_MAGICS.has(this.p.statfs(at).type);
+    } catch (e) {
+      if (e instanceof SysError) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Reads through `next` (bytes a call, 0 at the end) into chunks, counting `count` of each as
+   * the native child does: past MAX_OP_BYTES the op is refused, and once the run has returned
+   * MAX_RUN_BYTES no read or readdir runs.
+   */
+  private limited<T>(next: () => T | null, count: (chunk: T) => number): T[] | RefusalRule {
+    let bytes = 0;
+    const chunks: T[] = [];
+    try {
+      for (let c = next(); c !== null; c = next()) {
+        bytes += count(c);
+        if (bytes > MAX_OP_BYTES) break;
+        chunks.push(c);
+      }
+    } finally {
+      this.runBytes += Math.min(bytes, MAX_OP_BYTES);
+    }
+    return bytes > MAX_OP_BYTES ? 'output-limit' : chunks;
   }
 
   private remember(): void {
@@ -194,18 +273,19 @@ class PlanRun {
       case 'stat':
         return { ok: true, stat: statResult(op.nofollow ? p.lstat(op.path) : p.stat(op.path)) };
       case 'read': {
+        if (this.policy && this.runBytes >= MAX_RUN_BYTES) return refusedResult('run-limit');
         const fd = p.open(op.path, O_RDONLY);
         try {
-          const chunks: Uint8Array[] = [];
-          let total = 0;
-          for (;;) {
-            const buf = new Uint8Array(65536);
-            const n = p.read(fd, buf);
-            if (n === 0) break;
-            chunks.push(buf.subarray(0, n));
-            total += n;
-          }
-          const all = new Uint8Array(total);
+          const chunks = this.limited(
+            () => {
+              const buf = new Uint8Array(65536);
+              const n = p.read(fd, buf);
+              return n === 0 ? null : buf.subarray(0, n);
+            },
+            (c) => (this.policy ? c.length : 0),
+          );
+          if (typeof chunks === 'string') return refusedResult(chunks);
+          const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
           let off = 0;
           for (const c of chunks) {
             all.set(c, off);
@@ -247,14 +327,23 @@ class PlanRun {
         this.remember();
         return { ok: true };
       case 'readdir': {
+        if (this.policy && this.runBytes >= MAX_RUN_BYTES) return refusedResult('run-limit');
         const fd = p.open(op.path, O_RDONLY | O_DIRECTORY);
         try {
-          const names = p
+          let entries: string[] | null = p
             .getdents(fd)
             .map((e) => e.name)
-            .filter((n) => n !== '.' && n !== '..')
-            .sort();
-          return { ok: true, names };
+            .filter((n) => n !== '.' && n !== '..');
+          const names = this.limited(
+            () => {
+              const all = entries;
+              entries = null;
+              return all;
+            },
+            (all) => (this.policy ? all.reduce((n, name) => n + encoder.encode(name).length, 0) : 0),
+          );
+          if (typeof names === 'string') return refusedResult(names);
+          return { ok: true, names: names.flat().sort() };
         } finally {
           p.close(fd);
         }
@@ -297,6 +386,8 @@ export interface EmulatedOptions extends KernelOptions {
    * entries (src/host reads them for the dry-run).
    */
   fsTypes?: FileSystemType[];
+  /** Apply the sandbox policy (src/plan/policy.ts), as the native backend does. Default true. */
+  policy?: boolean;
 }
 
 /**
@@ -322,7 +413,7 @@ export class EmulatedSession {
     const kernel = makeKernel(opts);
     for (const t of opts.fsTypes ?? []) kernel.register(t);
     this.sandbox = new Sandbox(kernel, { caps: opts.caps });
-    this.run = new PlanRun(this.sandbox.process);
+    this.run = new PlanRun(this.sandbox.process, opts.policy ?? true);
   }
 
   /** The plan's task, to look at the state between ops (its root and namespace move with it). */
@@ -334,7 +425,9 @@ export class EmulatedSession {
   apply(op: PlanOp): OpResult {
     const i = this.results.length;
     let r: OpResult;
+    const refused = this.run.stoppedAt === null ? this.run.refusal(op) : null;
     if (this.run.stoppedAt !== null) r = stoppedResult(this.run.stoppedAt);
+    else if (refused) r = refusedResult(refused);
     else {
       try {
         r = this.run.apply(op, i);

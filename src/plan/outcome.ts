@@ -3,6 +3,7 @@
  * op, and the mountinfo of the namespace the plan ended in and of every namespace it made.
  */
 import type { Errno } from '../vfs/errno.js';
+import type { RefusalRule } from './policy.js';
 
 export type FileType = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
 
@@ -24,7 +25,9 @@ export interface StatResult {
 export type OpResult =
   | { ok: true; stat?: StatResult; data?: string; names?: string[] }
   | { ok: false; errno: Errno | string }
-  | { ok: false; notRun: true; reason: string; stoppedAt?: number };
+  | { ok: false; notRun: true; reason: string; stoppedAt?: number }
+  /** Refused by the sandbox policy (src/plan/policy.ts): the op did not run, or its output was dropped. */
+  | { ok: false; refused: RefusalRule; reason: string };
 
 /** The result of every op after a plan stopped at op `at` (both backends say the same). */
 export function stoppedResult(at: number): OpResult {

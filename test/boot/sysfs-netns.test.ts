@@ -16,7 +16,7 @@ import { hostMachine } from '../../src/host/parity.js';
 import { runEmulated } from '../../src/plan/emulated.js';
 import type { OpResult } from '../../src/plan/outcome.js';
 import { PlanError, validatePlan, type Plan } from '../../src/plan/plan.js';
-import { runNative } from '../../src/host/native.js';
+import { runNativeSync } from '../../src/host/native.js';
 import { noPrivilege, warnIfSkipped } from '../native/helpers.js';
 
 warnIfSkipped('test/boot/sysfs-netns (native)');
@@ -87,7 +87,7 @@ describe('unshare(2) of a network namespace', () => {
         { op: 'unshare' as const, flags: ['net' as const] },
       ],
     };
-    const native = runNative(plan);
+    const native = runNativeSync(plan);
     expect(native.results.every((r) => r.ok)).toBe(true);
     expect(compareOutcomes(plan, runEmulated(plan, hostMachine()), native).diff).toBe('');
   });

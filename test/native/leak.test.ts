@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { runNative } from '../../src/host/native.js';
+import { runNativeSync } from '../../src/host/native.js';
 import type { OpResult } from '../../src/plan/outcome.js';
 import type { Plan, PlanOp } from '../../src/plan/plan.js';
 import { itHasTheBackend, noPrivilege, warnIfSkipped } from './helpers.js';
@@ -60,19 +60,19 @@ describe.skipIf(noPrivilege)('native runs leave nothing behind', () => {
     const mountsBefore = hostMountinfo();
     const tmpBefore = hostTmp();
     const childrenBefore = children();
-    const complete = runNative(plan);
+    const complete = runNativeSync(plan);
     expect(complete.results.filter(isNotRun)).toEqual([]);
     expect(complete.namespaces).toHaveLength(3);
     let killed = 0;
     for (let i = 0; i < 200; i++) {
       if (i % 2 === 0) {
-        const o = runNative(plan);
+        const o = runNativeSync(plan);
         expect(o.results).toEqual(complete.results);
         expect(o.namespaces.length).toBe(3);
         continue;
       }
       const k = (i >> 1) % plan.ops.length;
-      const o = runNative(plan, { killAfterOp: k });
+      const o = runNativeSync(plan, { killAfterOp: k });
       killed++;
       // Ops before k reported what a complete run reports; k and after never count as done.
       expect(o.results.slice(0, k)).toEqual(complete.results.slice(0, k));
@@ -94,7 +94,7 @@ describe.skipIf(noPrivilege)('native runs leave nothing behind', () => {
 
   it('kills a child that overruns its deadline and reports every op notRun', () => {
     const mountsBefore = hostMountinfo();
-    const o = runNative(plan, { timeoutMs: 0 });
+    const o = runNativeSync(plan, { timeoutMs: 0 });
     expect(o.results).toHaveLength(plan.ops.length);
     for (const r of o.results) expect((r as { reason?: string }).reason).toMatch(/timed out after 0 ms/);
     expect(o.mountinfo).toEqual([]);
@@ -105,7 +105,7 @@ describe.skipIf(noPrivilege)('native runs leave nothing behind', () => {
     const mountsBefore = hostMountinfo();
     // A plan long enough to be caught running: 100 MB through the pipe.
     const big: Plan = { version: 1, ops: Array.from({ length: 100 }, (_, i): PlanOp[] => [{ op: 'write', path: `/f${i}`, data: 'z'.repeat(1 << 20) }, { op: 'read', path: `/f${i}` }]).flat() };
-    // The main thread is blocked in runNative meanwhile: a worker thread finds the new child of
+    // The main thread is blocked in runNativeSync meanwhile: a worker thread finds the new child of
     // this process (proc(5) children) and SIGKILLs it.
     const go = new Int32Array(new SharedArrayBuffer(4));
     const killer = new Worker(
@@ -123,7 +123,7 @@ describe.skipIf(noPrivilege)('native runs leave nothing behind', () => {
     await new Promise((resolve) => killer.once('online', resolve));
     Atomics.store(go, 0, 1);
     Atomics.notify(go, 0);
-    const o = runNative(big);
+    const o = runNativeSync(big);
     await killer.terminate();
     const notRun = o.results.filter(isNotRun) as { reason: string }[];
     expect(notRun.length).toBeGreaterThan(0);

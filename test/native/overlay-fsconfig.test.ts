@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { comparePlan } from '../../src/host/parity.js';
-import { runNative } from '../../src/host/native.js';
+import { runNativeSync } from '../../src/host/native.js';
 import { dataFitsMount } from '../../src/plan/overlay-data.js';
 import type { Plan, PlanOp } from '../../src/plan/plan.js';
 import { itHasTheBackend, noPrivilege, warnIfSkipped } from './helpers.js';
@@ -39,7 +39,7 @@ describe.skipIf(noPrivilege)('overlay data past a page', () => {
 
   it('the new mount API takes all 500 layers, on both backends', () => {
     const p = plan(true);
-    expect(runNative(p).results.at(-1)).toEqual({ ok: true, data: 'from layer 500' });
+    expect(runNativeSync(p).results.at(-1)).toEqual({ ok: true, data: 'from layer 500' });
     expect(comparePlan(p).diff).toBe('');
   });
 });

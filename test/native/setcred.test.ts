@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hostMachine } from '../../src/host/parity.js';
-import { runNative } from '../../src/host/native.js';
+import { runNativeSync } from '../../src/host/native.js';
 import { compareOutcomes } from '../../src/plan/compare.js';
 import { runEmulated } from '../../src/plan/emulated.js';
 import type { Plan, PlanOp } from '../../src/plan/plan.js';
@@ -27,7 +27,7 @@ describe.skipIf(noPrivilege)('setcred on the host kernel', () => {
 
   it('denies uid 1000 without capabilities what mode bits deny (EACCES)', () => {
     const p = plan({ op: 'setcred', uid: 1000, gid: 1000 }, { op: 'read', path: '/secret' }, { op: 'readdir', path: '/private' }, { op: 'stat', path: '/private/f' });
-    const native = runNative(p);
+    const native = runNativeSync(p);
     expect(native.results).toEqual([OK, OK, OK, OK, { ok: false, errno: 'EACCES' }, { ok: false, errno: 'EACCES' }, { ok: false, errno: 'EACCES' }]);
     expect(runEmulated(p, hostMachine()).results).toEqual(native.results);
   });
@@ -40,14 +40,14 @@ describe.skipIf(noPrivilege)('setcred on the host kernel', () => {
       { op: 'setcred', uid: 0, gid: 0 },
       { op: 'setcred', uid: 0, gid: 1000, caps: ['dac_override'] },
     );
-    const native = runNative(p);
+    const native = runNativeSync(p);
     expect(native.results).toEqual([OK, OK, OK, OK, { ok: true, data: 'for root' }, { ok: true, names: ['f'] }, { ok: false, errno: 'EPERM' }, { ok: false, errno: 'EPERM' }]);
     expect(runEmulated(p, hostMachine()).results).toEqual(native.results);
   });
 
   it('still reports every namespace table after the privilege to read them is gone', () => {
     const p: Plan = { version: 1, ops: [{ op: 'unshare' }, { op: 'setcred', uid: 1000, gid: 1000 }, { op: 'setns', ns: 0 }] };
-    const native = runNative(p);
+    const native = runNativeSync(p);
     expect(native.results).toEqual([OK, OK, { ok: false, errno: 'EPERM' }]);
     expect(native.namespaces).toHaveLength(2);
     expect(native.mountinfo).toEqual(native.namespaces[1]);
@@ -68,7 +68,7 @@ describe.skipIf(noPrivilege)('setcred on the host kernel', () => {
         { op: 'mkdir', path: '/vfsemu-must-not-exist' },
       ],
     };
-    const native = runNative(p);
+    const native = runNativeSync(p);
     expect(native.results.slice(0, 4)).toEqual([OK, OK, OK, { ok: false, errno: 'EACCES' }]);
     for (const r of native.results.slice(4)) expect(r).toMatchObject({ ok: false, notRun: true, stoppedAt: 3, reason: expect.stringMatching(/could not re-enter the sandbox root/) });
     expect(native.namespaces).toHaveLength(2);
