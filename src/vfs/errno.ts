@@ -10,6 +10,7 @@
 const TABLE = {
   EPERM: [1, 'operation not permitted'],
   ENOENT: [2, 'no such file or directory'],
+  EINTR: [4, 'interrupted system call'],
   EIO: [5, 'i/o error'],
   ENXIO: [6, 'no such device or address'],
   E2BIG: [7, 'argument list too long'],
@@ -35,6 +36,7 @@ const TABLE = {
   ESPIPE: [29, 'invalid seek'],
   EROFS: [30, 'read-only file system'],
   EMLINK: [31, 'too many links'],
+  EPIPE: [32, 'broken pipe'],
   ERANGE: [34, 'result too large'],
   ENAMETOOLONG: [36, 'name too long'],
   ENOSYS: [38, 'function not implemented'],

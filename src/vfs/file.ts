@@ -34,7 +34,7 @@ export class FileDescription {
   count = 0;
   /** getdents cursor: names already returned. */
   dirCursor = 0;
-  /** What the filesystem's open left (private_data): a ptmx's pseudo-terminal. */
+  /** What the open left (private_data): a ptmx's pseudo-terminal, a FIFO's hold on its pipe (pipe.ts). */
   state: OpenFileState | undefined;
 
   constructor(

@@ -2,10 +2,11 @@
  * The interface a filesystem implements: its superblock and its inodes.
  *
  * A filesystem knows nothing about mounts or paths (DESIGN.md decision 3): it answers for one
- * directory, one file or one link at a time, and the VFS (resolve.ts, namei.ts, open.ts) does the
- * walking, the permission checks that do not depend on the filesystem, and the mount bookkeeping.
- * What a filesystem checks itself (ENOSPC, ENOTEMPTY, option syntax, xattr namespaces) it throws
- * as `SysError` from the line that decides it.
+ * directory, one file or one link at a time, and the VFS (resolve.ts and the *-syscalls.ts
+ * families) does the walking, the permission checks that do not depend on the filesystem, and the
+ * mount bookkeeping. What a filesystem checks itself (ENOSPC, ENOTEMPTY, option syntax) it throws
+ * as `SysError` from the line that decides it; what the VFS asks of it before calling (which
+ * xattr namespaces it serves) it declares on its superblock.
  */
 import type { Credentials } from './creds.js';
 import type { Dentry } from './dentry.js';
@@ -48,7 +49,10 @@ export function minor(dev: number): number {
 export const XATTR_CREATE = 1;
 export const XATTR_REPLACE = 2;
 
-/** What a filesystem's open leaves on the file description (struct file's private_data). */
+/**
+ * What a filesystem's open leaves on the file description (struct file's private_data); for a
+ * FIFO, what fifo_open() leaves (pipe.ts), the filesystem's open not being called.
+ */
 export interface OpenFileState {
   /** The pseudo-terminal this open made (ptmx_open()): ioctl(TIOCGPTN)'s answer. */
   readonly ptyIndex?: number;
@@ -118,8 +122,9 @@ export interface Inode {
   setattr(change: AttrChange): void;
   /**
    * The filesystem's part of open(2) (f_op->open), after the VFS's checks and before O_TRUNC
-   * truncates; `flags` are open(2)'s, `creds` the opener's. A stacking filesystem copies a lower
-   * file up here; devpts's ptmx makes a pseudo-terminal and returns it as the description's state.
+   * truncates; never for a FIFO, whose open is fifo_open() (pipe.ts). `flags` are open(2)'s,
+   * `creds` the opener's. A stacking filesystem copies a lower file up here; devpts's ptmx makes
+   * a pseudo-terminal and returns it as the description's state.
    */
   open?(flags: number, creds: Credentials): OpenFileState | void;
 
@@ -178,7 +183,26 @@ export interface SuperBlock {
   statfs(): FsStats;
   /** mount(2) with MS_REMOUNT: new data string and SB_* flags; throws EINVAL on bad options. */
   reconfigure(data: string, flags: number): void;
-  /** Whether any file of this filesystem is open for writing via its own accounting (optional). */
+  /**
+   * The extended-attribute namespaces this filesystem serves (sb->s_xattr). Absent: none, as for
+   * a superblock without handlers (no IOP_XATTR), where every xattr name is EOPNOTSUPP.
+   */
+  readonly xattrs?: XattrNamespaces;
+}
+
+/**
+ * What a filesystem declares of its extended attributes, as gVisor's tmpfs declares
+ * `allowXattrPrefix`: the prefixes of its handlers, which the VFS (xattr-syscalls.ts) tries in
+ * order as xattr_resolve_name() does. A name under none of them is EOPNOTSUPP; a name that is
+ * only a prefix (`user.`) is EINVAL; `''` serves every name (a stacking filesystem passing them on).
+ *
+ * @example
+ * ```ts
+ * const TMPFS_XATTRS: XattrNamespaces = { handlerPrefixes: ['security.', 'trusted.', 'user.'] };
+ * ```
+ */
+export interface XattrNamespaces {
+  readonly handlerPrefixes: readonly string[];
 }
 
 /** The context a filesystem type gets from the kernel it is mounted in. */

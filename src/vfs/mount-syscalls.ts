@@ -13,7 +13,7 @@
  */
 import { Cap } from './creds.js';
 import { errno } from './errno.js';
-import { isDir, isLnk, major, minor, SB_DIRSYNC, SB_LAZYTIME, SB_MANDLOCK, SB_RDONLY, SB_SILENT, SB_SYNCHRONOUS, type SuperBlock } from './inode.js';
+import { isDir, isLnk, major, minor, SB_DIRSYNC, SB_LAZYTIME, SB_MANDLOCK, SB_RDONLY, SB_SILENT, SB_SYNCHRONOUS, type FsContext, type SuperBlock } from './inode.js';
 import {
   MNT_ATIME_MASK,
   MNT_NOATIME,
@@ -98,8 +98,8 @@ function truncateData(data: string): string {
   return new TextDecoder().decode(bytes.subarray(0, DATA_MAX));
 }
 
-/** path_mount(). */
-export function mount(p: Process, source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void {
+/** path_mount(); `params`, for a new mount only, are fsconfig(2)'s (then `data` is empty). */
+export function mount(p: Process, source: string | null, target: string, fstype: string | null, flags: number, data: string | null, params?: FsContext['params']): void {
   const path = p.resolve(target, true);
   if ((flags & MS_MGC_MSK) >>> 0 === MS_MGC_VAL) flags = flags & ~MS_MGC_MSK & 0xffff;
   if (flags >= MS_NOUSER) throw errno('EINVAL');
@@ -131,7 +131,7 @@ export function mount(p: Process, source: string | null, target: string, fstype:
   if (flags & MS_BIND) return loopback(p, path, source, (flags & MS_REC) !== 0);
   if (flags & (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)) return changeType(p, path, asked);
   if (flags & MS_MOVE) return moveMount(p, path, source);
-  return newMount(p, path, fstype, sbFlags, mntFlags, source, d);
+  return newMount(p, path, fstype, sbFlags, mntFlags, source, d, params);
 }
 
 /** set_mount_attributes(): the user-settable flags are replaced, the rest kept. */
@@ -243,12 +243,12 @@ function lockMount(at: Path): Path {
 }
 
 /** do_new_mount(). */
-function newMount(p: Process, path: Path, fstype: string | null, sbFlags: number, mntFlags: number, source: string | null, data: string): void {
+function newMount(p: Process, path: Path, fstype: string | null, sbFlags: number, mntFlags: number, source: string | null, data: string, params: FsContext['params']): void {
   // A NULL type is EINVAL; an empty string is a type name no filesystem has (ENODEV).
   if (fstype === null) throw errno('EINVAL');
   if (!p.kernel.filesystems.has(fstype)) throw errno('ENODEV');
   // vfs_kern_mount() with the task's context (mount-dir.ts): overlayfs resolves its layers as `p`.
-  const sb = p.kernel.filesystems.get(fstype)!.mount(taskFsContext(p), source ?? 'none', sbFlags, data);
+  const sb = p.kernel.filesystems.get(fstype)!.mount(taskFsContext(p, params), source ?? 'none', sbFlags, data);
   const m = p.kernel.mountOf(sb, p.kernel.sbRoot(sb), source ?? 'none', mntFlags);
   try {
     const at = lockMount(path);

@@ -9,7 +9,11 @@
  * most of these have no such inode operations (EPERM in vfs_mkdir and friends), proc's root
  * answers ENOENT from its lookup first. A directory with `DirPolicy.mkdir` (a cgroup hierarchy)
  * makes children itself. Files cannot be written: the attribute files the kernel would call into
- * are not modelled (EINVAL). Extended attributes are not supported (EOPNOTSUPP).
+ * are not modelled (EINVAL). Extended attributes are not supported: a pseudo superblock declares
+ * no xattr namespaces (`SuperBlock.xattrs` absent), so the VFS answers EOPNOTSUPP before it calls
+ * these inodes' xattr methods, which refuse the same way for a caller below the VFS (overlayfs).
+ * (kernfs, behind sysfs and cgroup, has security., trusted. and user. handlers; they are not
+ * modelled.)
  */
 import { errno, type Errno } from '../../vfs/errno.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type AttrChange, type DirEntry, type Inode, type SuperBlock } from '../../vfs/inode.js';

@@ -1,7 +1,8 @@
 /**
  * The superblock part pseudo filesystems share: an anonymous device number, inode numbers from 1,
  * the kernel's clock, statfs with the filesystem's magic, and the generic parsing of a data
- * string whose unknown keys are EINVAL (fs_parse's "Unknown parameter").
+ * string whose unknown keys are EINVAL (fs_parse's "Unknown parameter"), and no xattr namespaces
+ * (no s_xattr: the VFS answers EOPNOTSUPP for every name).
  */
 import { errno } from '../../vfs/errno.js';
 import type { FileSystemType, FsContext, FsStats } from '../../vfs/inode.js';

@@ -9,7 +9,7 @@
  * the lower filesystem's uuid and a 12-byte tmpfs file id). Their contents are invisible to plans;
  * their sizes count against the upper tmpfs's inode space, as the kernel's do.
  */
-import { isDir, S_IFCHR, S_IFMT, type Inode } from '../../vfs/inode.js';
+import { isDir, S_IFCHR, S_IFMT, type Inode, type XattrNamespaces } from '../../vfs/inode.js';
 
 const encoder = new TextEncoder();
 const Y = encoder.encode('y');
@@ -19,17 +19,29 @@ export function isWhiteout(inode: Inode): boolean {
   return (inode.mode & S_IFMT) === S_IFCHR && inode.rdev === 0;
 }
 
-/** The private attribute names of one overlay: trusted.overlay.* unless `userxattr`. */
-export class OvlXattrs {
+/**
+ * The private attribute names of one overlay: trusted.overlay.* unless `userxattr`. As the
+ * superblock's `xattrs` (super.ts), also the namespaces the overlay serves (XattrNamespaces).
+ */
+export class OvlXattrs implements XattrNamespaces {
   readonly prefix: string;
   readonly opaque: string;
   readonly impure: string;
   readonly origin: string;
   readonly uuid: string;
   readonly redirect: string;
+  /**
+   * The overlay's handler table (ovl_trusted_xattr_handlers, or ovl_user_xattr_handlers with
+   * `userxattr`): its own prefix first — whose names it refuses to set (EOPNOTSUPP) and reads
+   * escaped from below — then ovl_other_xattr_handler, which hands every other name to the
+   * layer's filesystem for that one's handlers to decide. The layers here are tmpfs or overlays
+   * of tmpfs, so the names that get through are tmpfs's namespaces.
+   */
+  readonly handlerPrefixes: readonly string[];
 
   constructor(readonly userxattr: boolean) {
     this.prefix = userxattr ? 'user.overlay.' : 'trusted.overlay.';
+    this.handlerPrefixes = [this.prefix, 'security.', 'trusted.', 'user.'];
     this.opaque = this.prefix + 'opaque';
     this.impure = this.prefix + 'impure';
     this.origin = this.prefix + 'origin';

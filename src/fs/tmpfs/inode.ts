@@ -325,7 +325,7 @@ export class TmpfsInode implements Inode {
     return this.target;
   }
 
-  // Extended attributes (shmem_xattr_handlers: security., trusted., user., system.posix_acl_*).
+  // Extended attributes, in the namespaces TMPFS_XATTRS declares (the VFS has checked the name).
 
   getxattr(name: string): Uint8Array | undefined {
     return this.xattrs?.get(name);

@@ -9,13 +9,19 @@
  * mountinfo, as are mode=1777, uid=0 and gid=0.
  */
 import { errno } from '../../vfs/errno.js';
-import { S_IFDIR, type FileSystemType, type FsContext, type FsStats, type SuperBlock } from '../../vfs/inode.js';
+import { S_IFDIR, type FileSystemType, type FsContext, type FsStats, type SuperBlock, type XattrNamespaces } from '../../vfs/inode.js';
 import { parseMountData } from '../../vfs/mount-options.js';
 import { TmpfsInode } from './inode.js';
 import { BOGO_INODE_SIZE, PAGE_SIZE, parseTmpfsOptions } from './options.js';
 
 export const TMPFS_MAGIC = 0x01021994;
 const NAME_MAX = 255;
+
+/**
+ * shmem_xattr_handlers: security.*, trusted.* and user.* (since Linux 6.6); the system.posix_acl_*
+ * handlers are not modelled, so system.* is EOPNOTSUPP, as with CONFIG_TMPFS_POSIX_ACL off.
+ */
+export const TMPFS_XATTRS: XattrNamespaces = { handlerPrefixes: ['security.', 'trusted.', 'user.'] };
 
 export class TmpfsSuperBlock implements SuperBlock {
   readonly dev: number;
@@ -31,6 +37,7 @@ export class TmpfsSuperBlock implements SuperBlock {
   readonly mode: number;
   readonly uid: number;
   readonly gid: number;
+  readonly xattrs = TMPFS_XATTRS;
 
   constructor(
     readonly type: FileSystemType,
