@@ -150,6 +150,15 @@ def read_all(fd):
         chunks.append(b)
 
 
+# Python names 95 and 35 by their glibc aliases; the kernel (and the emulator) say these.
+KERNEL_ERRNO_NAMES = {errno.EOPNOTSUPP: 'EOPNOTSUPP', errno.EDEADLK: 'EDEADLK'}
+
+
+def errno_name(n):
+    """The kernel's name of errno `n` (include/uapi/asm-generic/errno*.h)."""
+    return KERNEL_ERRNO_NAMES.get(n) or errno.errorcode[n]
+
+
 def check(ret, what):
     """Raises OSError(errno) for a libc call that returned -1, as os.* functions do."""
     if ret == -1:
@@ -430,7 +439,7 @@ class Runner:
             try:
                 results.append(self.apply(op, index))
             except OSError as e:
-                results.append({'ok': False, 'errno': errno.errorcode[e.errno]})
+                results.append({'ok': False, 'errno': errno_name(e.errno)})
         namespaces = [self.mountinfo(ns) for ns in range(len(self.mifds))]
         final = namespaces[self.current]
         return {'results': results, 'mountinfo': final, 'namespaces': namespaces}
@@ -455,22 +464,29 @@ def child(sandbox_dir, plan, out_fd):
         os._exit(1)
 
 
+def run_forked(child_fn):
+    """Forks; the child runs child_fn(w), which writes one JSON document to the pipe end `w` and
+    _exits. Returns the document; a child that fails (nonzero wait status) is a RuntimeError."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        child_fn(w)
+        os._exit(1)
+    os.close(w)
+    with os.fdopen(r, 'rb') as f:
+        data = f.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise RuntimeError(f'recording child failed (wait status {status})')
+    return json.loads(data)
+
+
 def record(plan):
     """Runs `plan` in a forked, namespaced child; returns the kernel outcome."""
     sandbox_dir = tempfile.mkdtemp(prefix='vfsemu-record-')
     try:
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(r)
-            child(sandbox_dir, plan, w)
-        os.close(w)
-        with os.fdopen(r, 'rb') as f:
-            data = f.read()
-        _, status = os.waitpid(pid, 0)
-        if status != 0:
-            raise RuntimeError(f'recording child failed (wait status {status})')
-        return json.loads(data)
+        return run_forked(lambda w: child(sandbox_dir, plan, w))
     finally:
         # The child's namespace (with the sandbox mount) died with it; only the directory is left.
         os.rmdir(sandbox_dir)

@@ -3,12 +3,14 @@
  * a non-root uid with and without supplementary groups, the same uid with CAP_DAC_OVERRIDE or
  * CAP_DAC_READ_SEARCH, root without capabilities and root with all of them.
  *
- * Every cell was observed on Linux 6.18 (fs.protected_hardlinks=1) on a tmpfs with the same
- * owners and modes, the tasks made with `setpriv --reuid/--regid/--groups/--clear-groups
- * --inh-caps --ambient-caps --bounding-set`. Rules exercised: the first matching class decides
- * (owner, then group incl. supplementary groups, then other); CAP_DAC_READ_SEARCH reads files and
- * reads/searches directories; CAP_DAC_OVERRIDE does everything except execute a file with no x
- * bit at all; access(2) checks with the real ids and a non-root caller's capabilities dropped.
+ * Every expected answer is the kernel's, recorded by test/kernel/record-facts.py (group
+ * permission-matrix, test/kernel/recorders/permission_matrix.py) on a tmpfs with the same owners
+ * and modes, each identity made as the plan op `setcred` makes it (fs.protected_hardlinks=1 on
+ * the recording machine, as the file's `conditions` say). Rules exercised: the first matching
+ * class decides (owner, then group incl. supplementary groups, then other); CAP_DAC_READ_SEARCH
+ * reads files and reads/searches directories; CAP_DAC_OVERRIDE does everything except execute a
+ * file with no x bit at all; access(2) checks with the real ids and a non-root caller's
+ * capabilities dropped.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -22,14 +24,15 @@ import {
   O_RDONLY,
   O_WRONLY,
   R_OK,
-  SysError,
   W_OK,
   X_OK,
 } from '../../src/index.js';
+import type { CapName } from '../../src/vfs/creds.js';
 import type { Process } from '../../src/vfs/process.js';
+import { itChecksEveryAnswer, kernelFacts } from '../kernel/facts.js';
 import { errOf } from './helpers.js';
 
-
+const K = kernelFacts('permission-matrix');
 const CREDS = {
   /** uid 1000 in groups 2000 and 2001 besides its own 1000. */
   user_groups: new Credentials(1000, 1000, [2000, 2001], 0n),
@@ -51,6 +54,21 @@ const FILES: Record<string, [number, number, number]> = {
   x000: [0, 0, 0o000], // no x bit anywhere: not even CAP_DAC_OVERRIDE executes it
   x010: [0, 0, 0o010], // group x only: CAP_DAC_OVERRIDE may execute
 };
+
+describe('the recording', () => {
+  it('was made with these identities (root: the recorder\'s own, every capability it has) and files', () => {
+    const recorded = K.table('identities') as Record<string, { uid: number; gid: number; groups: number[]; caps: string[] } | null>;
+    const creds = Object.fromEntries(
+      Object.entries(recorded).map(([who, r]) => [
+        who,
+        r === null ? Credentials.root() : new Credentials(r.uid, r.gid, r.groups, Credentials.capsOf(r.caps.map((c) => c.toUpperCase() as CapName))),
+      ]),
+    );
+    expect(creds).toEqual(CREDS);
+    const files = Object.fromEntries(Object.entries(K.table('files') as Record<string, { uid: number; gid: number; mode: number }>).map(([n, f]) => [n, [f.uid, f.gid, f.mode]]));
+    expect(files).toEqual(FILES);
+  });
+});
 
 function world(): Process {
   const p = createSandbox().process;
@@ -88,74 +106,18 @@ const FILE_OPS = {
 };
 type FileOp = keyof typeof FILE_OPS;
 
-const A = 'EACCES';
-/** who -> file -> [openR, openW, eaccessX, accessR, accessW] */
-const FILE_MATRIX: Record<Who, Record<string, [string, string, string, string, string]>> = {
-  user_groups: {
-    own070: [A, A, A, A, A],
-    grp070: ['OK', 'OK', 'OK', 'OK', 'OK'],
-    oth007: ['OK', 'OK', 'OK', 'OK', 'OK'],
-    root600: [A, A, A, A, A],
-    u000: [A, A, A, A, A],
-    x000: [A, A, A, A, A],
-    x010: [A, A, A, A, A],
-  },
-  user: {
-    own070: [A, A, A, A, A],
-    grp070: [A, A, A, A, A],
-    oth007: ['OK', 'OK', 'OK', 'OK', 'OK'],
-    root600: [A, A, A, A, A],
-    u000: [A, A, A, A, A],
-    x000: [A, A, A, A, A],
-    x010: [A, A, A, A, A],
-  },
-  user_dac_override: {
-    own070: ['OK', 'OK', 'OK', A, A],
-    grp070: ['OK', 'OK', 'OK', A, A],
-    oth007: ['OK', 'OK', 'OK', 'OK', 'OK'],
-    root600: ['OK', 'OK', A, A, A],
-    u000: ['OK', 'OK', A, A, A],
-    x000: ['OK', 'OK', A, A, A],
-    x010: ['OK', 'OK', 'OK', A, A],
-  },
-  user_dac_read_search: {
-    own070: ['OK', A, A, A, A],
-    grp070: ['OK', A, A, A, A],
-    oth007: ['OK', 'OK', 'OK', 'OK', 'OK'],
-    root600: ['OK', A, A, A, A],
-    u000: ['OK', A, A, A, A],
-    x000: ['OK', A, A, A, A],
-    x010: ['OK', A, A, A, A],
-  },
-  root_nocaps: {
-    own070: [A, A, A, A, A],
-    grp070: [A, A, A, A, A],
-    oth007: [A, A, A, A, A], // root owns it: the owner class (---) decides
-    root600: ['OK', 'OK', A, 'OK', 'OK'],
-    u000: [A, A, A, A, A],
-    x000: [A, A, A, A, A],
-    x010: [A, A, A, A, A],
-  },
-  root: {
-    own070: ['OK', 'OK', 'OK', 'OK', 'OK'],
-    grp070: ['OK', 'OK', 'OK', 'OK', 'OK'],
-    oth007: ['OK', 'OK', 'OK', 'OK', 'OK'],
-    root600: ['OK', 'OK', A, 'OK', 'OK'],
-    u000: ['OK', 'OK', A, 'OK', 'OK'],
-    x000: ['OK', 'OK', A, 'OK', 'OK'],
-    x010: ['OK', 'OK', 'OK', 'OK', 'OK'],
-  },
-};
-
-const fileCases: [Who, string, FileOp, string][] = [];
-for (const [who, files] of Object.entries(FILE_MATRIX) as [Who, Record<string, string[]>][]) {
-  for (const [file, row] of Object.entries(files)) {
-    (Object.keys(FILE_OPS) as FileOp[]).forEach((op, i) => fileCases.push([who, file, op, row[i]!]));
-  }
-}
+/** Every identity × file × op, named `who file op` as the recording names them. */
+const fileCases = K.cases(
+  'file ops',
+  Object.fromEntries(
+    (Object.keys(CREDS) as Who[]).flatMap((who) =>
+      Object.keys(FILES).flatMap((file) => (Object.keys(FILE_OPS) as FileOp[]).map((op) => [`${who} ${file} ${op}`, { who, file, op }] as const)),
+    ),
+  ),
+);
 
 describe('files: the first matching class, then capability overrides', () => {
-  it.each(fileCases)('%s %s %s -> %s', (who, file, op, expected) => {
+  it.each(fileCases)('%s -> %s', (_n, expected, { who, file, op }) => {
     expect(errOf(() => FILE_OPS[op](as(who), '/' + file))).toBe(expected);
   });
 });
@@ -183,35 +145,28 @@ const DIR_OPS = {
 };
 type DirOp = keyof typeof DIR_OPS;
 
-const DIR_MATRIX: Record<Who, Record<DirOp, string>> = {
-  user_groups: { listNoX: 'OK', statThroughNoX: A, chdirNoX: A, listNoR: A, createNoR: 'OK', mkdirNoW: A, stickyUnlink: 'EPERM', chmodRoot: 'EPERM', linkRoot: 'EPERM', securityXattr: 'EPERM' },
-  user: { listNoX: 'OK', statThroughNoX: A, chdirNoX: A, listNoR: A, createNoR: 'OK', mkdirNoW: A, stickyUnlink: 'EPERM', chmodRoot: 'EPERM', linkRoot: 'EPERM', securityXattr: 'EPERM' },
-  user_dac_override: { listNoX: 'OK', statThroughNoX: 'OK', chdirNoX: 'OK', listNoR: 'OK', createNoR: 'OK', mkdirNoW: 'OK', stickyUnlink: 'EPERM', chmodRoot: 'EPERM', linkRoot: 'OK', securityXattr: 'EPERM' },
-  user_dac_read_search: { listNoX: 'OK', statThroughNoX: 'OK', chdirNoX: 'OK', listNoR: 'OK', createNoR: 'OK', mkdirNoW: A, stickyUnlink: 'EPERM', chmodRoot: 'EPERM', linkRoot: 'EPERM', securityXattr: 'EPERM' },
-  root_nocaps: { listNoX: 'OK', statThroughNoX: A, chdirNoX: A, listNoR: A, createNoR: 'OK', mkdirNoW: A, stickyUnlink: 'OK', chmodRoot: 'OK', linkRoot: 'OK', securityXattr: 'EPERM' },
-  root: { listNoX: 'OK', statThroughNoX: 'OK', chdirNoX: 'OK', listNoR: 'OK', createNoR: 'OK', mkdirNoW: 'OK', stickyUnlink: 'OK', chmodRoot: 'OK', linkRoot: 'OK', securityXattr: 'OK' },
-};
-
-const dirCases: [Who, DirOp, string][] = [];
-for (const [who, row] of Object.entries(DIR_MATRIX) as [Who, Record<DirOp, string>][]) {
-  for (const [op, expected] of Object.entries(row) as [DirOp, string][]) dirCases.push([who, op, expected]);
-}
+const dirCases = K.cases(
+  'directory ops',
+  Object.fromEntries((Object.keys(CREDS) as Who[]).flatMap((who) => (Object.keys(DIR_OPS) as DirOp[]).map((op) => [`${who} ${op}`, { who, op }] as const))),
+);
 
 describe('directories, sticky bit, ownership and links', () => {
-  it.each(dirCases)('%s %s -> %s', (who, op, expected) => {
+  it.each(dirCases)('%s -> %s', (_n, expected, { who, op }) => {
     expect(errOf(() => DIR_OPS[op](as(who)))).toBe(expected);
   });
 });
 
 describe('the owner class wins even when group or other would allow more', () => {
-  it.each<[string, number, number, number, string]>([
-    ['owner 0o077', 1000, 1000, 0o077, A],
-    ['owner 0o007 (other rwx)', 1000, 0, 0o007, A],
-    ['group member 0o607 (other rw)', 0, 2000, 0o607, A],
-    ['group member 0o460', 0, 2000, 0o460, 'OK'],
-    ['non-member 0o604', 0, 3000, 0o604, 'OK'],
-    ['non-member 0o640', 0, 3000, 0o640, A],
-  ])('%s', (_n, uid, gid, mode, expected) => {
+  it.each(
+    K.cases<[number, number, number]>('owner class first', {
+      'owner 0o077': [1000, 1000, 0o077],
+      'owner 0o007 (other rwx)': [1000, 0, 0o007],
+      'group member 0o607 (other rw)': [0, 2000, 0o607],
+      'group member 0o460': [0, 2000, 0o460],
+      'non-member 0o604': [0, 3000, 0o604],
+      'non-member 0o640': [0, 3000, 0o640],
+    }),
+  )('%s -> %s', (_n, expected, [uid, gid, mode]) => {
     const p = world();
     p.close(p.open('/t', O_CREAT | O_WRONLY));
     p.chown('/t', uid, gid);
@@ -223,20 +178,25 @@ describe('the owner class wins even when group or other would allow more', () =>
 });
 
 describe('search permission is needed on every directory of the walk', () => {
-  it.each<[Who, string]>([
-    ['user', A],
-    ['user_groups', A],
-    ['user_dac_read_search', 'OK'],
-    ['root_nocaps', A],
-    ['root', 'OK'],
-  ])('%s through /a (0700 uid 5)/b -> %s', (who, expected) => {
+  const WALK_OPS = { stat: (u: Process) => u.stat('/a/b'), mkdir: (u: Process) => u.mkdir('/a/b/c') };
+  const walkCases = K.cases(
+    'search on every directory of the walk',
+    Object.fromEntries(
+      (['user', 'user_groups', 'user_dac_read_search', 'root_nocaps', 'root'] as const).flatMap((who) =>
+        (Object.keys(WALK_OPS) as (keyof typeof WALK_OPS)[]).map((op) => [`${who} ${op}`, { who, op }] as const),
+      ),
+    ),
+  );
+
+  it.each(walkCases)('%s through /a (0700 uid 5)/b -> %s', (_n, expected, { who, op }) => {
     const p = world();
     p.mkdir('/a', 0o700);
     p.mkdir('/a/b', 0o777);
     p.chown('/a', 5, 5);
     const u = p.fork();
     u.creds = CREDS[who];
-    expect(errOf(() => u.stat('/a/b'))).toBe(expected);
-    expect(errOf(() => u.mkdir('/a/b/c'))).toBe(expected);
+    expect(errOf(() => WALK_OPS[op](u))).toBe(expected);
   });
 });
+
+itChecksEveryAnswer(K);
