@@ -228,6 +228,11 @@ NativePlan marshalPlan(const Napi::CallbackInfo& info) {
   plan.ops.reserve(ops.Length());
   for (uint32_t i = 0; i < ops.Length(); i++) plan.ops.push_back(marshalOp(env, ops.Get(i).As<Napi::Object>(), i));
   plan.killAfterOp = info[1].As<Napi::Number>().Int64Value();
+  if (info.Length() > 3 && info[3].IsObject()) {
+    Napi::Object o = info[3].As<Napi::Object>();
+    plan.garbageAfterOp = has(o, "garbageAfterOp") ? num(o, "garbageAfterOp") : -1;
+    plan.allowCgroupDirs = has(o, "allowCgroupDirs") && o.Get("allowCgroupDirs").As<Napi::Boolean>().Value();
+  }
   return plan;
 }
 
@@ -272,7 +277,8 @@ Napi::Value runValue(Napi::Env env, const NativePlan& plan, const Supervised& s)
   return out;
 }
 
-// run(ops, killAfterOp, timeoutMs): the run, synchronously (the JS thread waits).
+// run(ops, killAfterOp, timeoutMs, { garbageAfterOp, allowCgroupDirs }): the run, synchronously
+// (the JS thread waits).
 Napi::Value Run(const Napi::CallbackInfo& info) {
   NativePlan plan = marshalPlan(info);
   int timeoutMs = info[2].As<Napi::Number>().Int32Value();
@@ -306,7 +312,7 @@ class RunWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
 };
 
-// runAsync(ops, killAfterOp, timeoutMs) → Promise of what run() returns.
+// runAsync(ops, killAfterOp, timeoutMs, options) → Promise of what run() returns.
 Napi::Value RunAsync(const Napi::CallbackInfo& info) {
   NativePlan plan = marshalPlan(info);
   int timeoutMs = info[2].As<Napi::Number>().Int32Value();
@@ -330,6 +336,7 @@ Napi::Value Protocol(const Napi::CallbackInfo& info) {
   refusals.Set("pseudo-write", static_cast<int>(kRefusedPseudoWrite));
   refusals.Set("output-limit", static_cast<int>(kRefusedOutputLimit));
   refusals.Set("run-limit", static_cast<int>(kRefusedRunLimit));
+  refusals.Set("cgroup-options", static_cast<int>(kRefusedCgroupOptions));
   out.Set("refusals", refusals);
   Napi::Object limits = Napi::Object::New(env);
   limits.Set("maxOpBytes", static_cast<double>(kMaxOpBytes));

@@ -104,6 +104,9 @@ class Writer {
     used_ = 0;
   }
 
+  // Bytes straight to the pipe, outside the record framing (the hostile suite's forgery).
+  void raw(const void* p, size_t len) noexcept { writeAll(p, len); }
+
  private:
   // write(2) may write less than asked to a pipe; a failure means the parent is gone (EPIPE:
   // Node ignores SIGPIPE, and the child inherits that) or killed us anyway.
@@ -201,6 +204,12 @@ class Runner {
       }
       if (e == 0 && isStat) w_.record(kResult, static_cast<uint32_t>(i), 0, &st, sizeof st);
       else w_.record(kResult, static_cast<uint32_t>(i), e, nullptr, 0);
+      if (static_cast<int64_t>(i) == plan_.garbageAfterOp) {
+        // What a plan that reached the pipe could write: a header-shaped record without the key.
+        w_.flush();
+        RecordHeader fake{kDone, 0, 0, 0, 0, 0};
+        w_.raw(&fake, sizeof fake);
+      }
       if (outside_) {
         w_.record(kStopped, static_cast<uint32_t>(i), e, nullptr, 0);
         break;
@@ -219,7 +228,16 @@ class Runner {
     if (op.refused) return -op.refused;
     if (int e = checkPaths(op)) return e;
     if (pseudoWrite(op)) return -kRefusedPseudoWrite;
+    if (cgroupRemount(op)) return -kRefusedCgroupOptions;
     return run(op, index, st, isStat);
+  }
+
+  // A remount's options go to the superblock mounted there (cgroup1_reconfigure can set the host
+  // hierarchy's release_agent): refused with any options on cgroup and cgroup2.
+  bool cgroupRemount(const NativeOp& op) noexcept {
+    if (op.kind != OpKind::Mount || !(op.flags & MS_REMOUNT) || op.flags & MS_BIND) return false;
+    if (!op.hasData || op.data.empty()) return false;
+    return cgroup(fsMagic(op.path.c_str(), true));
   }
 
   // RESOLVE_NO_MAGICLINKS for every path the op's syscall resolves (openat2(2)): a path that
@@ -303,44 +321,55 @@ class Runner {
   }
 
   // The policy's rule on pseudo filesystems: no op changes a file or a name of proc, sysfs or a
-  // cgroup hierarchy — except mkdir and rmdir, which make and remove cgroups as runc's set-up
-  // does (and which proc and sysfs refuse by themselves). The object (as the op resolves it) and
-  // the directory holding its name are both checked; either on such a filesystem refuses the op.
+  // cgroup hierarchy (a run may allow mkdir and rmdir of cgroups: dry-run --native). What is
+  // checked is what the op changes: the object itself (as the op resolves it) for write, truncate,
+  // chmod, chown and link's old path; the directory holding the name for an op that makes or
+  // removes a name (a write that creates its file included).
   bool pseudoWrite(const NativeOp& op) noexcept {
     switch (op.kind) {
-      case OpKind::Write:
+      case OpKind::Mkdir:
+      case OpKind::Rmdir: {
+        long m = fsMagic(dirOf(op.path), true);
+        return pseudo(m) && !(plan_.allowCgroupDirs && cgroup(m));
+      }
+      case OpKind::Write: {
+        long m = fsMagic(op.path.c_str(), true);
+        return pseudo(m == -ENOENT ? fsMagic(dirOf(op.path), true) : m);
+      }
       case OpKind::Truncate:
       case OpKind::Chmod:
-        return onPseudo(op.path.c_str(), true) || onPseudo(dirOf(op.path), true);
+        return pseudo(fsMagic(op.path.c_str(), true));
       case OpKind::Chown:
-        return onPseudo(op.path.c_str(), false) || onPseudo(dirOf(op.path), true);
+        return pseudo(fsMagic(op.path.c_str(), false));
       case OpKind::Symlink:
       case OpKind::Mknod:
       case OpKind::Unlink:
-        return onPseudo(dirOf(op.path), true);
+        return pseudo(fsMagic(dirOf(op.path), true));
       case OpKind::Link:
-        return onPseudo(op.path.c_str(), false) || onPseudo(dirOf(op.path2), true);
+        return pseudo(fsMagic(op.path.c_str(), false)) || pseudo(fsMagic(dirOf(op.path2), true));
       case OpKind::Rename:
-        return onPseudo(dirOf(op.path), true) || onPseudo(dirOf(op.path2), true);
+        return pseudo(fsMagic(dirOf(op.path), true)) || pseudo(fsMagic(dirOf(op.path2), true));
       default:
         return false;
     }
   }
 
-  // Whether `path` exists and lies on proc, sysfs, cgroup or cgroup2 (statfs(2)'s f_type).
-  bool onPseudo(const char* path, bool follow) noexcept {
-    if (!path) return false;
+  static bool cgroup(long magic) noexcept { return magic == CGROUP_SUPER_MAGIC || magic == CGROUP2_SUPER_MAGIC; }
+  static bool pseudo(long magic) noexcept { return magic == PROC_SUPER_MAGIC || magic == SYSFS_MAGIC || cgroup(magic); }
+
+  // statfs(2)'s f_type of the filesystem `path` lies on, or -errno when it cannot be opened
+  // (O_PATH, RESOLVE_NO_MAGICLINKS; a symlink itself when not `follow`).
+  long fsMagic(const char* path, bool follow) noexcept {
+    if (!path) return -ENAMETOOLONG;
     open_how how{};
     how.flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
     how.resolve = RESOLVE_NO_MAGICLINKS;
     long fd = sys(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
-    if (fd < 0) return false;
+    if (fd < 0) return fd;
     struct statfs sfs;
     int e = call(SYS_fstatfs, fd, &sfs);
     call(SYS_close, fd);
-    if (e) return false;
-    unsigned long t = static_cast<unsigned long>(sfs.f_type);
-    return t == PROC_SUPER_MAGIC || t == SYSFS_MAGIC || t == CGROUP_SUPER_MAGIC || t == CGROUP2_SUPER_MAGIC;
+    return e ? -e : static_cast<long>(static_cast<unsigned long>(sfs.f_type) & 0xffffffffUL);
   }
 
   // The directory part of an absolute path (dirname(3) without allocation), in pathBuf; null

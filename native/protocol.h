@@ -50,6 +50,7 @@ enum Refusal : int32_t {
   kRefusedPseudoWrite = 3,  // a change to a file of proc, sysfs or a cgroup hierarchy
   kRefusedOutputLimit = 4,  // a read or readdir returning more than kMaxOpBytes
   kRefusedRunLimit = 5,     // the run's ops already returned kMaxRunBytes
+  kRefusedCgroupOptions = 6,  // cgroup mount options that change a hierarchy host-wide
 };
 
 // What one op and one run may return through the pipe (data and names; mountinfo aside).
@@ -84,6 +85,11 @@ struct NativePlan {
   std::vector<NativeOp> ops;
   // Kill the child with SIGKILL right after executing this op (the leak test); -1 = never.
   int64_t killAfterOp = -1;
+  // After this op, write unauthenticated bytes to the pipe as a plan that reached it would (the
+  // hostile suite's check of the record tags); -1 = never.
+  int64_t garbageAfterOp = -1;
+  // mkdir and rmdir may make and remove cgroups (src/plan/policy.ts; dry-run --native only).
+  bool allowCgroupDirs = false;
 };
 
 // A record on the pipe: this header, then `len` payload bytes.

@@ -12,7 +12,7 @@
  * words), 2 an invalid spec or unreadable bundle, 3 `--native` cannot run here (one line why,
  * after the prediction).
  */
-import { existsSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ASSUMED_HOST, type HostFacts } from '../boot/host-facts.js';
@@ -20,6 +20,7 @@ import { ImageError, parseImage, type ImageNode } from '../boot/rootfs-image.js'
 import { absoluteBindSources, predictRunc, type RuncPrediction } from '../boot/runc-profile.js';
 import { parseSpec, SpecError, specWarnings, type OciSpec } from '../boot/spec.js';
 import { hostBindSources, readHostBundle } from '../host/bundle.js';
+import { withCgroupJournal } from '../host/cgroup-cleanup.js';
 import { readHostFacts } from '../host/host-facts.js';
 import { NativeRunIncomplete, runNativeSync } from '../host/native.js';
 import { compareOutcomes } from '../plan/compare.js';
@@ -132,17 +133,10 @@ function hostCgroupDirs(plan: Plan, steps: readonly string[], host: HostFacts): 
  */
 export function runNativeCleaningCgroups(prediction: RuncPrediction, host: HostFacts): Outcome {
   const made = hostCgroupDirs(prediction.plan, prediction.steps, host).filter((d) => !existsSync(d));
-  try {
-    return runNativeSync(prediction.plan);
-  } finally {
-    for (const d of made.reverse()) {
-      try {
-        rmdirSync(d);
-      } catch {
-        // Never made (the run stopped before), or not empty: not ours to force.
-      }
-    }
-  }
+  // The policy lets this run make runc's cgroups and mount the host's hierarchies with their own
+  // options (src/plan/policy.ts); the journal removes them even after a kill (cgroup-cleanup.ts).
+  const policy = { allowCgroupDirs: true, hostCgroupOptions: host.cgroupV1.map((h) => h.options) };
+  return withCgroupJournal(made, () => runNativeSync(prediction.plan, policy));
 }
 
 /**

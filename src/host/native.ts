@@ -20,7 +20,7 @@ import type { Backend } from '../plan/backend.js';
 import { FSMOUNT_FLAGS, MKNOD_TYPES, MOUNT_FLAGS, statResult, UMOUNT_FLAGS } from '../plan/emulated.js';
 import { fsconfigParams } from '../plan/overlay-data.js';
 import { BackendUnavailable, stoppedResult, type OpResult, type Outcome } from '../plan/outcome.js';
-import { REFUSAL_RULES, refusedResult, staticRefusal, type RefusalRule } from '../plan/policy.js';
+import { REFUSAL_RULES, refusedResult, staticRefusal, type PolicyOptions, type RefusalRule } from '../plan/policy.js';
 import type { MountFlagName, Plan, PlanOp } from '../plan/plan.js';
 import { Credentials, type CapName } from '../vfs/creds.js';
 import { errnoName } from '../vfs/errno.js';
@@ -95,18 +95,29 @@ export interface NativeProtocol {
   flags: Record<string, number>;
 }
 
+/** Options of a run the addon takes besides the plan (native/protocol.h NativePlan). */
+interface AddonRunOptions {
+  garbageAfterOp?: number;
+  allowCgroupDirs?: boolean;
+}
+
 interface Addon {
-  run(ops: NativeOp[], killAfterOp: number, timeoutMs: number): RawRun;
-  runAsync(ops: NativeOp[], killAfterOp: number, timeoutMs: number): Promise<RawRun>;
+  run(ops: NativeOp[], killAfterOp: number, timeoutMs: number, opts: AddonRunOptions): RawRun;
+  runAsync(ops: NativeOp[], killAfterOp: number, timeoutMs: number, opts: AddonRunOptions): Promise<RawRun>;
   protocol(): NativeProtocol;
   sipHash24(key: Uint8Array, data: Uint8Array): bigint;
 }
 
-export interface NativeRunOptions {
+export interface NativeRunOptions extends PolicyOptions {
   /** SIGKILL the child right after it executed this op (0-based), as a crash would. */
   killAfterOp?: number;
   /** Kill the child when the whole run takes longer (default 10 s). */
   timeoutMs?: number;
+  /**
+   * After this op the child writes bytes without the run's key to its pipe, as a plan that
+   * reached it would (test/native/hostile.test.ts): the run must be reported as cut there.
+   */
+  garbageAfterOp?: number;
 }
 
 /** A run whose mount tables could not be collected (the child died after its last op, or a read failed). */
@@ -159,14 +170,14 @@ const RENAME_FLAGS = { noreplace: RENAME_NOREPLACE, exchange: RENAME_EXCHANGE };
 const MOUNT_ATTRS: Partial<Record<MountFlagName, number>> = { rdonly: 0x1, nosuid: 0x2, nodev: 0x4, noexec: 0x8, noatime: 0x10, strictatime: 0x20, nodiratime: 0x80, relatime: 0 };
 
 /** The plan op as the addon takes it, with the policy's static refusal marked. */
-function marshal(op: PlanOp): NativeOp {
-  const rule = staticRefusal(op);
+function marshal(op: PlanOp, policy: PolicyOptions): NativeOp {
+  const rule = staticRefusal(op, policy);
   const m = marshalOp(op);
   return rule ? { ...m, refused: REFUSAL_CODES[rule] } : m;
 }
 
 /** native/protocol.h Refusal codes, by rule (the addon's protocol() must agree: a test checks). */
-export const REFUSAL_CODES: Record<RefusalRule, number> = { fstype: 1, device: 2, 'pseudo-write': 3, 'output-limit': 4, 'run-limit': 5 };
+export const REFUSAL_CODES: Record<RefusalRule, number> = { fstype: 1, device: 2, 'pseudo-write': 3, 'output-limit': 4, 'run-limit': 5, 'cgroup-options': 6 };
 
 /** The plan op as the addon takes it (native/protocol.h NativeOp), defaults as docs/plan-format.md. */
 function marshalOp(op: PlanOp): NativeOp {
@@ -264,12 +275,13 @@ function howChildEnded(raw: RawRun, opts: NativeRunOptions, timeoutMs: number): 
 
 
 /** The addon's arguments for a plan, after the checks that this host can run it. */
-function prepare(plan: Plan, opts: NativeRunOptions): { ops: NativeOp[]; killAfterOp: number; timeoutMs: number } {
+function prepare(plan: Plan, opts: NativeRunOptions): { ops: NativeOp[]; killAfterOp: number; timeoutMs: number; addonOpts: AddonRunOptions } {
   const reason = nativeUnavailableReason();
   if (reason) throw new BackendUnavailable(reason);
   // poll(2) takes an int of milliseconds.
   const timeoutMs = Math.max(0, Math.min(Math.floor(opts.timeoutMs ?? 10_000), 0x7fffffff));
-  return { ops: plan.ops.map(marshal), killAfterOp: opts.killAfterOp ?? -1, timeoutMs };
+  const addonOpts = { garbageAfterOp: opts.garbageAfterOp ?? -1, allowCgroupDirs: opts.allowCgroupDirs ?? false };
+  return { ops: plan.ops.map((op) => marshal(op, opts)), killAfterOp: opts.killAfterOp ?? -1, timeoutMs, addonOpts };
 }
 
 /** The outcome of what the child reported, or why there is none. */
@@ -304,14 +316,14 @@ function outcomeOf(raw: RawRun, opts: NativeRunOptions, timeoutMs: number): Outc
  * ```
  */
 export async function runNative(plan: Plan, opts: NativeRunOptions = {}): Promise<Outcome> {
-  const { ops, killAfterOp, timeoutMs } = prepare(plan, opts);
-  return outcomeOf(await loadAddon()!.runAsync(ops, killAfterOp, timeoutMs), opts, timeoutMs);
+  const { ops, killAfterOp, timeoutMs, addonOpts } = prepare(plan, opts);
+  return outcomeOf(await loadAddon()!.runAsync(ops, killAfterOp, timeoutMs, addonOpts), opts, timeoutMs);
 }
 
 /** runNative, blocking the calling thread (and Node's event loop) until the child is reaped. */
 export function runNativeSync(plan: Plan, opts: NativeRunOptions = {}): Outcome {
-  const { ops, killAfterOp, timeoutMs } = prepare(plan, opts);
-  return outcomeOf(loadAddon()!.run(ops, killAfterOp, timeoutMs), opts, timeoutMs);
+  const { ops, killAfterOp, timeoutMs, addonOpts } = prepare(plan, opts);
+  return outcomeOf(loadAddon()!.run(ops, killAfterOp, timeoutMs, addonOpts), opts, timeoutMs);
 }
 
 /** The numbers the addon was compiled with, or null where it cannot load (test/native/protocol.test.ts). */

@@ -14,7 +14,7 @@
  */
 import { Credentials, type CapName } from '../vfs/creds.js';
 import { inodePermission, MAY_EXEC } from '../vfs/permission.js';
-import { SysError } from '../vfs/errno.js';
+import { SysError, type Errno } from '../vfs/errno.js';
 import { O_CREAT, O_DIRECTORY, O_NOCTTY, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from '../vfs/file.js';
 import { makedev, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type FileSystemType } from '../vfs/inode.js';
 import type { KernelOptions } from '../vfs/kernel.js';
@@ -28,7 +28,7 @@ import type { Stat } from '../vfs/stat.js';
 import type { Backend } from './backend.js';
 import { newKernel, type KernelFactory } from './machine.js';
 import { fsconfigParams } from './overlay-data.js';
-import { MAX_OP_BYTES, MAX_RUN_BYTES, PSEUDO_FS_MAGICS, refusedResult, staticRefusal, type RefusalRule } from './policy.js';
+import { CGROUP_FS_MAGICS, MAX_OP_BYTES, MAX_RUN_BYTES, PSEUDO_FS_MAGICS, refusedResult, staticRefusal, type PolicyOptions, type RefusalRule } from './policy.js';
 import { stoppedResult, type FileType, type OpResult, type Outcome, type StatResult } from './outcome.js';
 import type { MknodTypeName, MountFlagName, Plan, PlanOp, UmountFlagName } from './plan.js';
 
@@ -119,6 +119,7 @@ class PlanRun {
   constructor(
     readonly p: Process,
     private readonly policy: boolean,
+    private readonly policyOpts: PolicyOptions,
   ) {
     this.remember();
   }
@@ -126,40 +127,59 @@ class PlanRun {
   /** The policy's verdict on `op` before it runs, as the native child decides it. */
   refusal(op: PlanOp): RefusalRule | null {
     if (!this.policy) return null;
-    const r = staticRefusal(op);
+    const r = staticRefusal(op, this.policyOpts);
     if (r) return r;
-    return this.pseudoWrite(op) ? 'pseudo-write' : null;
+    if (this.pseudoWrite(op)) return 'pseudo-write';
+    // A remount's options go to the superblock of what is mounted there (cgroup1_reconfigure).
+    if (op.op === 'mount' && op.flags.includes('remount') && !op.flags.includes('bind') && (op.data ?? '') !== '') {
+      const m = this.fsMagic(op.target, true);
+      if (typeof m === 'number' && CGROUP_FS_MAGICS.has(m)) return 'cgroup-options';
+    }
+    return null;
   }
 
-  /** policy.ts `pseudo-write`: the object (as the op resolves it) or the directory of its name. */
+  /**
+   * policy.ts `pseudo-write`, checked on what the op changes as the native child checks it: the
+   * object (as the op resolves it) for write, truncate, chmod, chown and link's old path; the
+   * directory holding the name for an op that makes or removes one (a creating write too).
+   */
   private pseudoWrite(op: PlanOp): boolean {
+    const pseudo = (m: number | Errno): boolean => typeof m === 'number' && PSEUDO_FS_MAGICS.has(m);
     switch (op.op) {
-      case 'write':
+      case 'mkdir':
+      case 'rmdir': {
+        const m = this.fsMagic(dirOf(op.path), true);
+        return pseudo(m) && !(this.policyOpts.allowCgroupDirs && typeof m === 'number' && CGROUP_FS_MAGICS.has(m));
+      }
+      case 'write': {
+        const m = this.fsMagic(op.path, true);
+        return pseudo(m === 'ENOENT' ? this.fsMagic(dirOf(op.path), true) : m);
+      }
       case 'truncate':
       case 'chmod':
-        return this.onPseudo(op.path, true) || this.onPseudo(dirOf(op.path), true);
+        return pseudo(this.fsMagic(op.path, true));
       case 'chown':
-        return this.onPseudo(op.path, false) || this.onPseudo(dirOf(op.path), true);
+        return pseudo(this.fsMagic(op.path, false));
       case 'symlink':
       case 'mknod':
       case 'unlink':
-        return this.onPseudo(dirOf(op.path), true);
+        return pseudo(this.fsMagic(dirOf(op.path), true));
       case 'link':
-        return this.onPseudo(op.oldpath, false) || this.onPseudo(dirOf(op.newpath), true);
+        return pseudo(this.fsMagic(op.oldpath, false)) || pseudo(this.fsMagic(dirOf(op.newpath), true));
       case 'rename':
-        return this.onPseudo(dirOf(op.oldpath), true) || this.onPseudo(dirOf(op.newpath), true);
+        return pseudo(this.fsMagic(dirOf(op.oldpath), true)) || pseudo(this.fsMagic(dirOf(op.newpath), true));
       default:
         return false;
     }
   }
 
-  /** Whether `path` exists and lies on proc, sysfs or cgroup (statfs f_type; a symlink on its directory's). */
-  private onPseudo(path: string, follow: boolean): boolean {
+  /** statfs f_type of the filesystem `path` lies on (a symlink itself when not `follow`), or the errno. */
+  private fsMagic(path: string, follow: boolean): number | Errno {
     try {
       const at = !follow && (this.p.lstat(path).mode & S_IFMT) === S_IFLNK ? dirOf(path) : path;
-      return PSEUDO_FS_MAGICS.has(this.p.statfs(at).type);
+      return this.p.statfs(at).type;
     } catch (e) {
-      if (e instanceof SysError) return false;
+      if (e instanceof SysError) return e.code;
       throw e;
     }
   }
@@ -377,8 +397,8 @@ class PlanRun {
   }
 }
 
-/** The emulated machine: its kernel, and the capabilities the plan's task starts with. */
-export interface EmulatedOptions extends KernelOptions {
+/** The emulated machine: its kernel, the capabilities the plan's task starts with, the policy. */
+export interface EmulatedOptions extends KernelOptions, PolicyOptions {
   /** Capabilities of the plan's uid-0 task. Default: every one. */
   caps?: bigint;
   /**
@@ -413,7 +433,7 @@ export class EmulatedSession {
     const kernel = makeKernel(opts);
     for (const t of opts.fsTypes ?? []) kernel.register(t);
     this.sandbox = new Sandbox(kernel, { caps: opts.caps });
-    this.run = new PlanRun(this.sandbox.process, opts.policy ?? true);
+    this.run = new PlanRun(this.sandbox.process, opts.policy ?? true, opts);
   }
 
   /** The plan's task, to look at the state between ops (its root and namespace move with it). */

@@ -10,8 +10,15 @@
  *   kernel try to load a module). Binds, moves, remounts and propagation changes make none.
  * - `device`: mknod of a character device outside ALLOWED_DEVICES, or of any block device.
  * - `pseudo-write`: an op that changes a file or a name on proc, sysfs or a cgroup hierarchy
- *   (sysctls, the host's cgroups), except mkdir and rmdir, which make and remove cgroups as
- *   runc's set-up does (proc and sysfs refuse those themselves).
+ *   (sysctls, the host's cgroups: a cgroup made in a hierarchy outlives the sandbox). A run may
+ *   allow mkdir and rmdir in cgroup hierarchies (`allowCgroupDirs`): `dry-run --native`, which
+ *   makes runc's cgroups as runc does and removes them afterwards.
+ * - `cgroup-options`: a cgroup or cgroup2 mount or remount with options that change a hierarchy
+ *   for the whole host (v1's release_agent — the classic escape —, clone_children,
+ *   cpuset_v2_mode, xattr, noprefix, favordynmods; every cgroup2 option: nsdelegate,
+ *   memory_recursiveprot, …). Controller names, `none`, `all` and `name=` stay allowed, and so do
+ *   a hierarchy's options exactly as the host mounts it (`hostCgroupOptions`, read from the host
+ *   by `dry-run --native`): mounting it again with them changes nothing.
  * - `output-limit`: a read or readdir returning more than MAX_OP_BYTES (a device that never ends).
  * - `run-limit`: a read or readdir once the run's have returned MAX_RUN_BYTES.
  *
@@ -21,7 +28,7 @@
 import type { OpResult } from './outcome.js';
 import type { MountFlagName, PlanOp } from './plan.js';
 
-export const REFUSAL_RULES = ['fstype', 'device', 'pseudo-write', 'output-limit', 'run-limit'] as const;
+export const REFUSAL_RULES = ['fstype', 'device', 'pseudo-write', 'output-limit', 'run-limit', 'cgroup-options'] as const;
 export type RefusalRule = (typeof REFUSAL_RULES)[number];
 
 /** Filesystem types a plan may mount: the ones vfsemu models, none of which reaches the host. */
@@ -43,8 +50,32 @@ export const ALLOWED_DEVICES: readonly { name: string; major: number; minor: num
   ...[136, 137, 138, 139, 140, 141, 142, 143].map((major) => ({ name: 'pts', major, minor: null })),
 ];
 
+/** statfs(2) f_type of cgroup and cgroup2. */
+export const CGROUP_FS_MAGICS: ReadonlySet<number> = new Set([0x27e0eb, 0x63677270]);
 /** statfs(2) f_type of proc, sysfs, cgroup and cgroup2: the `pseudo-write` rule's filesystems. */
-export const PSEUDO_FS_MAGICS: ReadonlySet<number> = new Set([0x9fa0, 0x62656572, 0x27e0eb, 0x63677270]);
+export const PSEUDO_FS_MAGICS: ReadonlySet<number> = new Set([0x9fa0, 0x62656572, ...CGROUP_FS_MAGICS]);
+
+/** cgroup v1 options that only choose or name a hierarchy (anything else: `cgroup-options`). */
+function harmlessCgroupV1Option(o: string): boolean {
+  if (o === 'none' || o === 'all' || o.startsWith('name=')) return true;
+  // A controller's name: a word of the kernel's subsystem names (cpu, cpuacct, memory, pids, …).
+  return /^[a-z_]+$/.test(o) && !['clone_children', 'cpuset_v2_mode', 'xattr', 'noprefix', 'favordynmods'].includes(o);
+}
+
+/** What a run may do beyond the policy's defaults (`dry-run --native` sets them). */
+export interface PolicyOptions {
+  /** mkdir and rmdir may make and remove cgroups; the caller removes what was made. */
+  allowCgroupDirs?: boolean;
+  /** cgroup mount data the host's own hierarchies have (their super options without rw/ro). */
+  hostCgroupOptions?: readonly string[];
+}
+
+/** Whether mount data for `fstype` would change a cgroup hierarchy host-wide (`cgroup-options`). */
+export function cgroupOptionsRefused(fstype: 'cgroup' | 'cgroup2', data: string, opts: PolicyOptions = {}): boolean {
+  if (data !== '' && opts.hostCgroupOptions?.includes(data)) return false;
+  const words = data.split(',').filter((o) => o !== '');
+  return fstype === 'cgroup2' ? words.length > 0 : !words.every(harmlessCgroupV1Option);
+}
 
 /** What one read or readdir may return (bytes of data, or of names). */
 export const MAX_OP_BYTES = 16 * 1024 * 1024;
@@ -59,6 +90,7 @@ const REASONS: Record<RefusalRule, string> = {
   'pseudo-write': 'a change to a file or a name on proc, sysfs or a cgroup hierarchy',
   'output-limit': `more than ${MAX_OP_BYTES} bytes returned by one op`,
   'run-limit': `the run's reads already returned ${MAX_RUN_BYTES} bytes`,
+  'cgroup-options': 'cgroup mount options that would change a hierarchy for the whole host',
 };
 
 /**
@@ -82,11 +114,14 @@ export function refusedResult(rule: RefusalRule): OpResult {
  * staticRefusal({ op: 'mknod', path: '/n', type: 'char', major: 1, minor: 3 }); // null
  * ```
  */
-export function staticRefusal(op: PlanOp): RefusalRule | null {
+export function staticRefusal(op: PlanOp, opts: PolicyOptions = {}): RefusalRule | null {
   if (op.op === 'mount') {
     // path_mount()'s dispatch: only what is none of these makes a superblock (fsconfig always does).
     const newSuperblock = op.fsconfig === true || !op.flags.some((f) => NO_NEW_SUPERBLOCK.includes(f));
-    return newSuperblock && !MOUNTABLE_FSTYPES.includes(op.fstype) ? 'fstype' : null;
+    if (!newSuperblock) return null;
+    if (!MOUNTABLE_FSTYPES.includes(op.fstype)) return 'fstype';
+    if ((op.fstype === 'cgroup' || op.fstype === 'cgroup2') && cgroupOptionsRefused(op.fstype, op.data ?? '', opts)) return 'cgroup-options';
+    return null;
   }
   if (op.op === 'mknod') {
     if (op.type === 'block') return 'device';

@@ -9,7 +9,9 @@ import { runEmulated } from '../../src/plan/emulated.js';
 import type { PlanOp } from '../../src/plan/plan.js';
 
 const mount = (target: string, fstype: string, data: string): PlanOp => ({ op: 'mount', source: fstype, target, fstype, flags: [], data });
-const run = (ops: PlanOp[], fsTypes = [cgroupType(), cgroup2Type()]) => runEmulated({ version: 1, ops: [...['/a', '/b', '/c', '/d'].map((path): PlanOp => ({ op: 'mkdir', path })), ...ops] }, { fsTypes });
+// The kernel's model, without the sandbox policy (which refuses cgroup2 options: src/plan/policy.ts).
+const run = (ops: PlanOp[], fsTypes = [cgroupType(), cgroup2Type()]) =>
+  runEmulated({ version: 1, ops: [...['/a', '/b', '/c', '/d'].map((path): PlanOp => ({ op: 'mkdir', path })), ...ops] }, { fsTypes, policy: false });
 
 describe('cgroup v1 hierarchies', () => {
   const hybrid = { ...V2_ONLY_LAYOUT, hierarchies: [{ subsystems: ['cpu'] }, { subsystems: ['cpuacct'] }, { subsystems: [], name: 'systemd' }] };
