@@ -193,6 +193,10 @@ class Runner {
     for (size_t i = 0; i < plan_.ops.size(); i++) {
       StatPayload st{};
       bool isStat = false;
+      // An open may sleep for good (a FIFO without its peer, a device): what ran before it is
+      // sent first, so that a run the parent times out still reports it.
+      const OpKind k = plan_.ops[i].kind;
+      if (k == OpKind::Read || k == OpKind::Readdir || k == OpKind::Write || k == OpKind::Openpty) w_.flush();
       int e = apply(plan_.ops[i], static_cast<uint32_t>(i), &st, &isStat);
       if (static_cast<int64_t>(i) == plan_.killAfterOp) {
         // Die mid-plan as a crash would: the op ran, its result is never reported. The parent

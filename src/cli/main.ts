@@ -22,7 +22,7 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command('vfsemu')
     .description('A user-space Linux VFS emulator: mount plans, checked against the real kernel.')
@@ -57,7 +57,7 @@ export function main(argv: string[]): number {
     .option('--failures <dir>', 'where a shrunk divergent plan is written', 'parity-failures')
     .option('--profile <name>', `which plans: ${PARITY_PROFILES.join(' or ')}`, 'default')
     .option('--no-progress', 'no progress bar')
-    .action((opts: { runs: string; seed?: string; maxOps: string; failures: string; progress: boolean; profile: string }) => {
+    .action(async (opts: { runs: string; seed?: string; maxOps: string; failures: string; progress: boolean; profile: string }) => {
       const runs = intOption('--runs', opts.runs, 1);
       const seed = opts.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : intOption('--seed', opts.seed, 0);
       const maxOps = intOption('--max-ops', opts.maxOps, 1);
@@ -73,13 +73,13 @@ export function main(argv: string[]): number {
           return;
         }
       }
-      code = runParityCommand(
+      code = await runParityCommand(
         { runs: runs as number, seed: seed as number, maxOps: maxOps as number, profile: opts.profile as ParityProfile, failuresDir: opts.failures, progress: opts.progress && process.stderr.isTTY === true },
         io,
       );
     });
   try {
-    program.parse(argv, { from: 'node' });
+    await program.parseAsync(argv, { from: 'node' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     throw e;
@@ -87,10 +87,11 @@ export function main(argv: string[]): number {
   return code;
 }
 
-try {
-  process.exitCode = main(process.argv);
-} catch (e) {
-  // Only a bug gets here: user mistakes are reported above with their own exit codes.
-  process.stderr.write(`vfsemu: internal error (a bug, please report it): ${(e as Error).stack ?? String(e)}\n`);
-  process.exitCode = 70;
-}
+main(process.argv).then(
+  (code) => void (process.exitCode = code),
+  (e: unknown) => {
+    // Only a bug gets here: user mistakes are reported above with their own exit codes.
+    process.stderr.write(`vfsemu: internal error (a bug, please report it): ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 70;
+  },
+);

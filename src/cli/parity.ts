@@ -50,7 +50,7 @@ export function formatReport(r: ParityReport, runs: number): string {
   return s;
 }
 
-export function runParityCommand(opts: ParityCliOptions, io: CliIo): number {
+export async function runParityCommand(opts: ParityCliOptions, io: CliIo): Promise<number> {
   const reason = nativeUnavailableReason();
   if (reason) {
     io.err(`vfsemu: backend native cannot run here: ${reason}\n`);
@@ -61,7 +61,7 @@ export function runParityCommand(opts: ParityCliOptions, io: CliIo): number {
   bar?.start(opts.runs, 0, { compared: 0 });
   let report: ParityReport;
   try {
-    report = runParity({
+    report = await runParity({
       runs: opts.runs,
       seed: opts.seed,
       maxOps: opts.maxOps,

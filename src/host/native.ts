@@ -34,9 +34,18 @@ import type { Stat } from '../vfs/stat.js';
 const ADDON = '../../build/Release/vfsemu_native.node';
 const BUILD_HINT = 'build it with `npm run build:native` (needs g++, make, python3 and the Node headers)';
 
+/**
+ * native/protocol.h OpKind in its order, which is the wire value (the addon sends names, and
+ * test/native/protocol.test.ts checks its list against this one and against every plan op).
+ */
+export const NATIVE_OPS = [
+  'mkdir', 'write', 'symlink', 'link', 'unlink', 'rmdir', 'rename', 'chmod', 'chown', 'truncate', 'mount', 'umount',
+  'unshare', 'setns', 'stat', 'read', 'readdir', 'setcred', 'fsmount', 'pivot_root', 'mknod', 'openpty',
+] as const;
+
 /** One op as the addon reads it: names resolved to numbers, defaults filled in. */
 interface NativeOp {
-  op: PlanOp['op'] | 'fsmount';
+  op: (typeof NATIVE_OPS)[number];
   path?: string;
   path2?: string;
   fstype?: string;
@@ -164,10 +173,10 @@ function bits<T extends string>(table: Partial<Record<T, number>>, names: readon
   return b;
 }
 
-const RENAME_FLAGS = { noreplace: RENAME_NOREPLACE, exchange: RENAME_EXCHANGE };
+export const RENAME_FLAGS = { noreplace: RENAME_NOREPLACE, exchange: RENAME_EXCHANGE };
 
 /** fsmount(2)'s MOUNT_ATTR_* for the plan flags it takes (MOUNT_ATTR_RELATIME is 0, the default). */
-const MOUNT_ATTRS: Partial<Record<MountFlagName, number>> = { rdonly: 0x1, nosuid: 0x2, nodev: 0x4, noexec: 0x8, noatime: 0x10, strictatime: 0x20, nodiratime: 0x80, relatime: 0 };
+export const MOUNT_ATTRS: Partial<Record<MountFlagName, number>> = { rdonly: 0x1, nosuid: 0x2, nodev: 0x4, noexec: 0x8, noatime: 0x10, strictatime: 0x20, nodiratime: 0x80, relatime: 0 };
 
 /** The plan op as the addon takes it, with the policy's static refusal marked. */
 function marshal(op: PlanOp, policy: PolicyOptions): NativeOp {

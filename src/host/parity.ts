@@ -18,7 +18,7 @@ import { runEmulated, type EmulatedOptions } from '../plan/emulated.js';
 import type { Outcome } from '../plan/outcome.js';
 import type { Plan } from '../plan/plan.js';
 import { processCapabilities } from './caps.js';
-import { runNativeSync } from './native.js';
+import { runNative, runNativeSync } from './native.js';
 
 export interface ParityOptions {
   /** Random plans to compare. */
@@ -83,14 +83,10 @@ export function corpusText(plan: Plan): string {
   return `{"version": 1, "ops": [\n${plan.ops.map((o) => '  ' + JSON.stringify(o)).join(',\n')}\n]}\n`;
 }
 
-/** Runs both backends on one plan and compares; also the corpus replay's one step. */
-export function comparePlan(plan: Plan, stats?: ParityStats): { equal: boolean; diff: string; emulated: Outcome; native: Outcome } {
-  let t = performance.now();
-  const emulated = runEmulated(plan, hostMachine());
-  const tEmu = performance.now() - t;
-  t = performance.now();
-  const native = runNativeSync(plan);
-  const tNat = performance.now() - t;
+type Compared = { equal: boolean; diff: string; emulated: Outcome; native: Outcome };
+
+/** Both outcomes compared, with the time each backend took added to `stats`. */
+function compared(plan: Plan, emulated: Outcome, tEmu: number, native: Outcome, tNat: number, stats?: ParityStats): Compared {
   if (stats) {
     stats.compared++;
     stats.emulated.plans++;
@@ -101,25 +97,46 @@ export function comparePlan(plan: Plan, stats?: ParityStats): { equal: boolean; 
   return { ...compareOutcomes(plan, emulated, native), emulated, native };
 }
 
+/** Runs both backends on one plan and compares; also the corpus replay's one step. */
+export function comparePlan(plan: Plan, stats?: ParityStats): Compared {
+  let t = performance.now();
+  const emulated = runEmulated(plan, hostMachine());
+  const tEmu = performance.now() - t;
+  t = performance.now();
+  const native = runNativeSync(plan);
+  return compared(plan, emulated, tEmu, native, performance.now() - t, stats);
+}
+
+/** comparePlan with the native run waited for off the main thread (runNative). */
+export async function comparePlanAsync(plan: Plan, stats?: ParityStats): Promise<Compared> {
+  let t = performance.now();
+  const emulated = runEmulated(plan, hostMachine());
+  const tEmu = performance.now() - t;
+  t = performance.now();
+  const native = await runNative(plan);
+  return compared(plan, emulated, tEmu, native, performance.now() - t, stats);
+}
+
 /**
- * Compares `runs` random plans; stops at the first divergence, shrunk.
+ * Compares `runs` random plans; stops at the first divergence, shrunk. The native runs are waited
+ * for off the main thread, so the event loop (a progress bar, a signal handler) goes on.
  *
  * @example
  * ```ts
- * const r = runParity({ runs: 500, seed: 42, maxOps: 20, failuresDir: 'parity-failures' });
+ * const r = await runParity({ runs: 500, seed: 42, maxOps: 20, failuresDir: 'parity-failures' });
  * if (r.divergence) console.log(r.divergence.diff);
  * ```
  */
-export function runParity(opts: ParityOptions): ParityReport {
+export async function runParity(opts: ParityOptions): Promise<ParityReport> {
   const stats: ParityStats = { compared: 0, emulated: { plans: 0, ms: 0 }, native: { plans: 0, ms: 0 } };
   let passed = 0;
   let shrinking = false;
   let thrown: unknown = null;
   const plans = opts.profile === 'overlay' ? overlayPlanArbitrary({ maxOps: opts.maxOps }) : planArbitrary({ maxOps: opts.maxOps, propagation: opts.profile === 'propagation' });
-  const property = fc.property(plans, (plan) => {
+  const property = fc.asyncProperty(plans, async (plan) => {
     let equal: boolean;
     try {
-      equal = comparePlan(plan, stats).equal;
+      equal = (await comparePlanAsync(plan, stats)).equal;
     } catch (e) {
       thrown ??= e;
       throw e;
@@ -129,13 +146,13 @@ export function runParity(opts: ParityOptions): ParityReport {
     opts.onPlan?.(stats);
     return equal;
   });
-  const details = fc.check(property, { numRuns: opts.runs, seed: opts.seed, endOnFailure: false });
+  const details = await fc.check(property, { numRuns: opts.runs, seed: opts.seed, endOnFailure: false });
   const report: ParityReport = { ...stats, seed: opts.seed, passed };
   // A backend that threw is no divergence but a bug or an unusable backend: let it surface.
   if (thrown !== null) throw thrown;
   if (details.failed && details.counterexample) {
     const plan = details.counterexample[0];
-    const { diff } = comparePlan(plan);
+    const { diff } = await comparePlanAsync(plan);
     const divergence: Divergence = { plan, diff };
     if (opts.failuresDir) {
       mkdirSync(opts.failuresDir, { recursive: true });

@@ -18,8 +18,8 @@ const SEED = Number(process.env.OVERLAY_PARITY_SEED ?? 0x0ae1_0006);
 describe.skipIf(noPrivilege)('overlay parity with the host kernel', () => {
   itHasTheBackend();
 
-  it(`finds no divergence in ${RUNS} random overlay plans (seed ${SEED})`, () => {
-    const r = runParity({ runs: RUNS, seed: SEED, maxOps: 25, profile: 'overlay' });
+  it(`finds no divergence in ${RUNS} random overlay plans (seed ${SEED})`, async () => {
+    const r = await runParity({ runs: RUNS, seed: SEED, maxOps: 25, profile: 'overlay' });
     const rate = (t: { plans: number; ms: number }) => ((t.plans * 1000) / t.ms).toFixed(0);
     console.log(`overlay parity: seed ${SEED}, ${r.compared} plans compared; emulated ${rate(r.emulated)} plans/s, native ${rate(r.native)} plans/s`);
     expect(r.divergence ? `${JSON.stringify(r.divergence.plan)}\n${r.divergence.diff}` : '').toBe('');

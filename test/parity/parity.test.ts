@@ -37,8 +37,8 @@ describe.skipIf(noPrivilege)('parity with the host kernel', () => {
   it.each([
     ['default', RUNS],
     ['propagation', Math.ceil(RUNS / 2)],
-  ] as const)('finds no divergence in random %s plans (seed printed)', (profile, runs) => {
-    const r = runParity({ runs, seed: SEED, maxOps: profile === 'propagation' ? 40 : 25, profile });
+  ] as const)('finds no divergence in random %s plans (seed printed)', async (profile, runs) => {
+    const r = await runParity({ runs, seed: SEED, maxOps: profile === 'propagation' ? 40 : 25, profile });
     const rate = (t: { plans: number; ms: number }) => ((t.plans * 1000) / t.ms).toFixed(0);
     console.log(`parity (${profile}): seed ${SEED}, ${r.compared} plans compared; emulated ${rate(r.emulated)} plans/s, native ${rate(r.native)} plans/s`);
     expect(r.divergence ? `${JSON.stringify(r.divergence.plan)}\n${r.divergence.diff}` : '').toBe('');
