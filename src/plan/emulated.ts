@@ -93,6 +93,9 @@ export function statResult(st: Stat): StatResult {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Filesystem types whose superblocks policy.ts's pseudo-write rule covers. */
+const PSEUDO_FSTYPES: ReadonlySet<string> = new Set(['proc', 'sysfs', 'cgroup', 'cgroup2']);
+
 /** dirname(3) of an absolute path: the directory holding its last name ("/" for "/" and "/a"). */
 function dirOf(path: string): string {
   const trimmed = path.replace(/\/+$/, '') || '/';
@@ -115,6 +118,12 @@ class PlanRun {
   stoppedAt: number | null = null;
   /** What the run's reads and readdirs have returned (policy.ts MAX_RUN_BYTES). */
   private runBytes = 0;
+  /**
+   * Whether a proc, sysfs or cgroup superblock was ever made: until then no path can lie on one,
+   * and the pseudo-write and cgroup checks (a statfs an op) are skipped. The run starts on a
+   * tmpfs, and nothing but a mount op makes a superblock.
+   */
+  pseudoMounted = false;
 
   constructor(
     readonly p: Process,
@@ -129,6 +138,7 @@ class PlanRun {
     if (!this.policy) return null;
     const r = staticRefusal(op, this.policyOpts);
     if (r) return r;
+    if (!this.pseudoMounted) return null;
     if (this.pseudoWrite(op)) return 'pseudo-write';
     // A remount's options go to the superblock of what is mounted there (cgroup1_reconfigure).
     if (op.op === 'mount' && op.flags.includes('remount') && !op.flags.includes('bind') && (op.data ?? '') !== '') {
@@ -252,6 +262,7 @@ class PlanRun {
         p.truncate(op.path, op.length);
         return { ok: true };
       case 'mount': {
+        if (PSEUDO_FSTYPES.has(op.fstype)) this.pseudoMounted = true;
         if (op.fsconfig) return this.fsmount(op);
         let flags = 0;
         for (const f of op.flags) flags |= MOUNT_FLAGS[f];
