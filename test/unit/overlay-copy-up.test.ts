@@ -96,12 +96,17 @@ describe('copy-up triggers', () => {
     expect(ownAttributes().listxattr).toEqual((kernel(OWN) as Record<string, unknown>).listxattr);
   });
 
-  // Known difference: since Linux 6.7 an overlay escapes its own names (ovl_own_xattr_set():
-  // trusted.overlay.opaque set through the overlay is stored as trusted.overlay.overlay.opaque in
-  // the upper layer and read back unescaped), so the kernel answers OK where the emulator still
-  // says EOPNOTSUPP. it.fails turns into a failure once the emulator agrees: then make it `it`.
-  it.fails("overlayfs's own attributes can be set through the overlay, escaped (known difference)", () => {
+  // Since Linux 6.7 an overlay escapes its own names (ovl_own_xattr_set(): trusted.overlay.opaque
+  // set through the overlay is stored as trusted.overlay.overlay.opaque in the upper layer and
+  // read back unescaped).
+  it("overlayfs's own attributes can be set through the overlay, escaped", () => {
     expect(ownAttributes()['setxattr trusted.overlay.opaque']).toBe((kernel(OWN) as Record<string, unknown>)['setxattr trusted.overlay.opaque']);
+    const p = overlay(LOWER);
+    p.setxattr('/m/f', 'trusted.overlay.opaque', enc.encode('y'));
+    expect(p.listxattr('/m/f')).toContain('trusted.overlay.opaque');
+    expect(p.listxattr('/u/f')).toContain('trusted.overlay.overlay.opaque');
+    expect(p.listxattr('/u/f')).not.toContain('trusted.overlay.opaque');
+    expect(new TextDecoder().decode(p.getxattr('/m/f', 'trusted.overlay.opaque'))).toBe('y');
   });
 
   it('link copies the source up and links it in the upper layer', () => {

@@ -221,38 +221,41 @@ export class OvlInode implements Inode {
     return this.real.readlink();
   }
 
-  // Extended attributes: overlayfs's own are hidden; one of its names asked of the overlay reads
-  // the escaped name below (`trusted.overlay.overlay.*`), which is how an overlay stacked on
-  // this one finds no opaque or whiteout marks here (overlayfs.rst "Nesting overlayfs mounts").
+  // Extended attributes: overlayfs's own are hidden; one of its names asked of the overlay is
+  // read and written escaped below (`trusted.overlay.overlay.*`, Linux 6.7: ovl_own_xattr_get(),
+  // ovl_own_xattr_set()), which is how an overlay stacked on this one keeps its marks apart from
+  // this one's (overlayfs.rst "Nesting overlayfs mounts").
+
+  /** The name below for a name asked of the overlay. */
+  private below(name: string): string {
+    const x = this.sb.xattrs;
+    return x.isOwn(name) ? x.escape(name) : name;
+  }
 
   getxattr(name: string): Uint8Array | undefined {
-    const x = this.sb.xattrs;
-    if (x.isPrivate(name)) return this.real.getxattr(x.prefix + 'overlay.' + name.slice(x.prefix.length));
-    return this.real.getxattr(name);
+    return this.real.getxattr(this.below(name));
   }
 
   setxattr(name: string, value: Uint8Array, flags: number): void {
-    if (this.sb.xattrs.isPrivate(name)) throw errno('EOPNOTSUPP');
     this.sb.wantWrite();
     copyUp(this);
-    this.upper!.inode.setxattr(name, value, flags);
+    this.upper!.inode.setxattr(this.below(name), value, flags);
   }
 
   listxattr(): string[] {
     const x = this.sb.xattrs;
-    const escaped = x.prefix + 'overlay.';
     return this.real
       .listxattr()
-      .filter((n) => !x.isPrivate(n) || n.startsWith(escaped))
-      .map((n) => (n.startsWith(escaped) ? x.prefix + n.slice(escaped.length) : n));
+      .filter((n) => !x.isPrivate(n))
+      .map((n) => (x.isEscaped(n) ? x.unescape(n) : n));
   }
 
   /** ovl_xattr_set() removing: nothing to remove below means ENODATA, without a copy-up. */
   removexattr(name: string): void {
-    if (this.sb.xattrs.isPrivate(name)) throw errno('EOPNOTSUPP');
-    if (!this.upper && this.real.getxattr(name) === undefined) throw errno('ENODATA');
+    const below = this.below(name);
+    if (!this.upper && this.real.getxattr(below) === undefined) throw errno('ENODATA');
     this.sb.wantWrite();
     copyUp(this);
-    this.upper!.inode.removexattr(name);
+    this.upper!.inode.removexattr(below);
   }
 }

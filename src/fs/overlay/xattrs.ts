@@ -32,8 +32,8 @@ export class OvlXattrs implements XattrNamespaces {
   readonly redirect: string;
   /**
    * The overlay's handler table (ovl_trusted_xattr_handlers, or ovl_user_xattr_handlers with
-   * `userxattr`): its own prefix first — whose names it refuses to set (EOPNOTSUPP) and reads
-   * escaped from below — then ovl_other_xattr_handler, which hands every other name to the
+   * `userxattr`): its own prefix first — whose names it reads and writes escaped below
+   * (ovl_own_xattr_get()/ovl_own_xattr_set(), Linux 6.7) — then ovl_other_xattr_handler, which hands every other name to the
    * layer's filesystem for that one's handlers to decide. The layers here are tmpfs or overlays
    * of tmpfs, so the names that get through are tmpfs's namespaces.
    */
@@ -49,9 +49,32 @@ export class OvlXattrs implements XattrNamespaces {
     this.redirect = this.prefix + 'redirect';
   }
 
-  /** ovl_is_private_xattr(): never shown through the overlay, never copied up. */
-  isPrivate(name: string): boolean {
+  /** ovl_is_own_xattr(): a name under the overlay's own prefix, which its own handler serves. */
+  isOwn(name: string): boolean {
     return name.startsWith(this.prefix);
+  }
+
+  /**
+   * ovl_is_escaped_xattr(): an own name set through an overlay (since Linux 6.7), stored with
+   * the escape `overlay.` after the prefix: `trusted.overlay.overlay.opaque`.
+   */
+  isEscaped(name: string): boolean {
+    return name.startsWith(this.prefix + 'overlay.');
+  }
+
+  /** ovl_is_private_xattr(): an own name that is no escaped one — never shown, never copied up. */
+  isPrivate(name: string): boolean {
+    return this.isOwn(name) && !this.isEscaped(name);
+  }
+
+  /** ovl_xattr_escape_name(): the name below for an own name asked of the overlay. */
+  escape(name: string): string {
+    return this.prefix + 'overlay.' + name.slice(this.prefix.length);
+  }
+
+  /** The name an escaped one shows through the overlay (ovl_listxattr()'s unescape). */
+  unescape(name: string): string {
+    return this.prefix + name.slice(this.prefix.length + 'overlay.'.length);
   }
 
   /** ovl_is_opaquedir(): a directory marked opaque hides what lies below it. */
