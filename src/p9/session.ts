@@ -49,7 +49,6 @@ import {
   P9_DOTL_NOACCESS,
   P9_DOTL_NOATIME,
   P9_DOTL_RDONLY,
-  P9_DOTL_RDWR,
   P9_DOTL_TRUNC,
   P9_GETATTR_BASIC,
   P9_GETATTR_BTIME,
@@ -84,8 +83,11 @@ import { P9DecodeError, utf8Bytes } from './wire.js';
 type ReplyBody = P9Reply extends infer R ? (R extends P9Reply ? Omit<R, 'tag'> : never) : never;
 type Handlers = { [N in P9Request['msg']]: (m: P9Message<N>) => ReplyBody };
 
-/** The open(2) flags Tlopen passes on; the rest concern the client's own file (O_CLOEXEC, O_DIRECT, …). */
-const OPEN_FLAGS = P9_DOTL_RDWR | P9_DOTL_TRUNC | P9_DOTL_APPEND | P9_DOTL_DIRECTORY | P9_DOTL_NOATIME;
+/**
+ * The open(2) flags Tlopen passes on — the access mode (both O_ACCMODE bits: O_WRONLY is one of
+ * them) and these; the rest concern the client's own file (O_CLOEXEC, O_DIRECT, …).
+ */
+const OPEN_FLAGS = P9_DOTL_NOACCESS | P9_DOTL_TRUNC | P9_DOTL_APPEND | P9_DOTL_DIRECTORY | P9_DOTL_NOATIME;
 /** XATTR_SIZE_MAX: setxattr(2) refuses a larger value with E2BIG. */
 const XATTR_SIZE_MAX = 65536;
 /** qid[13] offset[8] type[1] and the name's len[2]: an Rreaddir entry less its name. */

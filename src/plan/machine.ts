@@ -9,6 +9,7 @@
  */
 import { cgroup2Type, cgroupType } from '../fs/cgroup/cgroup.js';
 import { devptsType } from '../fs/devpts/devpts.js';
+import { goferType } from '../fs/gofer/super.js';
 import { mqueueType } from '../fs/mqueue/mqueue.js';
 import { overlayType } from '../fs/overlay/super.js';
 import { procType } from '../fs/proc/proc.js';
@@ -36,6 +37,8 @@ export const FILESYSTEM_TYPES: readonly (() => FileSystemType)[] = [
   () => mqueueType(),
   () => cgroupType(),
   () => cgroup2Type(),
+  // 9p keeps per-kernel state (its live sessions, to end them once unmounted).
+  () => goferType(),
 ];
 
 /**

@@ -31,8 +31,19 @@ import type { MountFlagName, PlanOp } from './plan.js';
 export const REFUSAL_RULES = ['fstype', 'device', 'pseudo-write', 'output-limit', 'run-limit', 'cgroup-options'] as const;
 export type RefusalRule = (typeof REFUSAL_RULES)[number];
 
-/** Filesystem types a plan may mount: the ones vfsemu models, none of which reaches the host. */
-export const MOUNTABLE_FSTYPES: readonly string[] = ['tmpfs', 'proc', 'sysfs', 'devpts', 'mqueue', 'cgroup', 'cgroup2', 'overlay'];
+/**
+ * Filesystem types a plan may mount: the ones vfsemu models, none of which reaches the host —
+ * 9p reaches only the server its options name, through the transports the embedder gave the
+ * kernel (the native backend has no 9p: this kernel has no module for it).
+ */
+export const MOUNTABLE_FSTYPES: readonly string[] = ['tmpfs', 'proc', 'sysfs', 'devpts', 'mqueue', 'cgroup', 'cgroup2', 'overlay', '9p'];
+
+const NO_NEW_SUPERBLOCK: readonly MountFlagName[] = ['bind', 'move', 'remount', 'shared', 'private', 'slave', 'unbindable'];
+
+/** Whether a `mount` op makes a new superblock (path_mount()'s dispatch; fsconfig always does). */
+export function makesSuperblock(op: Extract<PlanOp, { op: 'mount' }>): boolean {
+  return op.fsconfig === true || !op.flags.some((f) => NO_NEW_SUPERBLOCK.includes(f));
+}
 
 /**
  * Character devices a plan may make (major, minor; minor null: any), as a container's /dev has
@@ -82,8 +93,6 @@ export const MAX_OP_BYTES = 16 * 1024 * 1024;
 /** What the reads and readdirs of one run may return together. */
 export const MAX_RUN_BYTES = 64 * 1024 * 1024;
 
-const NO_NEW_SUPERBLOCK: readonly MountFlagName[] = ['bind', 'move', 'remount', 'shared', 'private', 'slave', 'unbindable'];
-
 const REASONS: Record<RefusalRule, string> = {
   fstype: `a new filesystem of a type outside the policy's (${MOUNTABLE_FSTYPES.join(', ')})`,
   device: 'a device node outside the policy (null, zero, full, random, urandom, tty, ptmx, pts)',
@@ -116,9 +125,7 @@ export function refusedResult(rule: RefusalRule): OpResult {
  */
 export function staticRefusal(op: PlanOp, opts: PolicyOptions = {}): RefusalRule | null {
   if (op.op === 'mount') {
-    // path_mount()'s dispatch: only what is none of these makes a superblock (fsconfig always does).
-    const newSuperblock = op.fsconfig === true || !op.flags.some((f) => NO_NEW_SUPERBLOCK.includes(f));
-    if (!newSuperblock) return null;
+    if (!makesSuperblock(op)) return null;
     if (!MOUNTABLE_FSTYPES.includes(op.fstype)) return 'fstype';
     if ((op.fstype === 'cgroup' || op.fstype === 'cgroup2') && cgroupOptionsRefused(op.fstype, op.data ?? '', opts)) return 'cgroup-options';
     return null;

@@ -4,9 +4,11 @@
  * Mount points are dentries (not inodes): a bind mount onto one hard link of a file leaves the
  * other names uncovered, as in Linux. Dentries are shared by every mount of their superblock. The
  * cache holds only positive dentries of names that were looked up; filesystems are reached only
- * through the VFS, so a cached child is never stale. Invariants: `parent === null` only for a
- * superblock's root; a dentry in its parent's `children` is not `unlinked`; `mounts` holds the
- * mounts (in any namespace) whose mount point is this dentry, in the order they were hung there.
+ * through the VFS, so a cached child is never stale — unless its filesystem has other writers (a
+ * 9p server's), which then revalidates the name at each lookup (`Inode.revalidate`).
+ * Invariants: `parent === null` only for a superblock's root; a dentry in its parent's `children`
+ * is not `unlinked`; `mounts` holds the mounts (in any namespace) whose mount point is this
+ * dentry, in the order they were hung there.
  */
 import type { Inode, SuperBlock } from './inode.js';
 import type { Mount } from './mount.js';
@@ -37,10 +39,17 @@ export class Dentry {
     return new Dentry('/', null, sb.root);
   }
 
-  /** d_lookup, then the filesystem's lookup on a miss. */
+  /**
+   * d_lookup, then the filesystem's lookup on a miss. A cached name the filesystem no longer
+   * vouches for (d_revalidate) is dropped and looked up afresh, unless something is mounted on it:
+   * its mounts hold it in place.
+   */
   lookup(name: string): Dentry | undefined {
     const cached = this.children.get(name);
-    if (cached) return cached;
+    if (cached) {
+      if (!this.inode.revalidate || cached.mountCount > 0 || this.inode.revalidate(name, cached.inode)) return cached;
+      cached.drop();
+    }
     const inode = this.inode.lookup(name);
     if (!inode) return undefined;
     const d = new Dentry(name, this, inode);

@@ -43,10 +43,14 @@ const TABLE = {
   ENOTEMPTY: [39, 'directory not empty'],
   ELOOP: [40, 'too many symbolic links encountered'],
   ENODATA: [61, 'no data available'],
+  EPROTO: [71, 'protocol error'],
   EOVERFLOW: [75, 'value too large for defined data type'],
+  ENOPROTOOPT: [92, 'protocol not available'],
   EOPNOTSUPP: [95, 'operation not supported on socket'],
   ENOTCONN: [107, 'socket is not connected'],
+  ECONNREFUSED: [111, 'connection refused'],
   ESTALE: [116, 'stale file handle'],
+  EREMOTEIO: [121, 'remote I/O error'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type Errno = keyof typeof TABLE;

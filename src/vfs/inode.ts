@@ -130,6 +130,13 @@ export interface Inode {
 
   // Directories.
   lookup(name: string): Inode | undefined;
+  /**
+   * d_revalidate(): whether the cached name `name` → `child` still holds. Absent: it always
+   * does, as for a filesystem reached only through this VFS. A filesystem whose files change
+   * behind the VFS's back (9p, whose server has other clients) answers false for a name that is
+   * gone or now names another file, and the VFS looks it up afresh.
+   */
+  revalidate?(name: string, child: Inode): boolean;
   /** Creates a non-directory, non-symlink inode (regular, FIFO, device, socket) named `name`. */
   create(name: string, mode: number, rdev: number, uid: number, gid: number): Inode;
   mkdir(name: string, mode: number, uid: number, gid: number): Inode;
@@ -229,6 +236,8 @@ export interface FsContext {
    * them with commas.
    */
   readonly params?: readonly { key: string; value: string | null }[];
+  /** The kernel's 9P transports, for a filesystem that is a 9P client (src/fs/gofer). */
+  readonly p9?: P9Transports;
 }
 
 /**
@@ -243,6 +252,49 @@ export interface MountDir {
   readonly unbindable: boolean;
   /** The same object for two paths found on the same mount, and only then. */
   readonly mount: object;
+}
+
+/**
+ * A synchronous 9P connection as the kernel hands it to a filesystem (src/p9/transport.ts's
+ * `P9Transport` has this shape): one request frame in, one reply frame out, SysError EIO once the
+ * connection is gone. `close` ends it from the client's side.
+ */
+export interface P9FrameTransport {
+  roundTrip(frame: Uint8Array): Uint8Array;
+  close?(): void;
+}
+
+/**
+ * A 9P server reachable in process by a tag, as a virtio-9p device is by its mount_tag
+ * (`mount -t 9p -o trans=virtio <tag>`): each `connect()` is a new connection.
+ */
+export interface P9Channel {
+  connect(): P9FrameTransport;
+}
+
+/**
+ * What `mount -t 9p` asks the embedder's dialer for: trans_fd's sockets (tcp: `source` is the
+ * address, unix: the socket path) and descriptors (fd: rfdno/wfdno), or a virtio tag the kernel
+ * has no channel for.
+ */
+export interface P9DialRequest {
+  readonly trans: 'tcp' | 'unix' | 'fd' | 'virtio';
+  readonly source: string;
+  /** tcp: the port (564 unless port= says otherwise); privport: bind a reserved local port. */
+  readonly port?: number;
+  readonly privport?: boolean;
+  readonly rfdno?: number;
+  readonly wfdno?: number;
+}
+
+/** Opens a 9P connection for a mount; throws SysError with connect(2)'s errno when it cannot. */
+export type P9Dialer = (req: P9DialRequest) => P9FrameTransport;
+
+/** The 9P transports of a kernel (net/9p's registered p9_trans_modules): channels by tag, and a dialer. */
+export interface P9Transports {
+  readonly channels: Map<string, P9Channel>;
+  /** Installed by the embedder (src/host plugs in TCP and unix sockets); absent: no socket reaches anything. */
+  dial?: P9Dialer;
 }
 
 /** A filesystem type in the registry (`/proc/filesystems`). */

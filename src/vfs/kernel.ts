@@ -1,7 +1,8 @@
 /**
  * Kernel: the machine-wide state one emulated kernel holds — the filesystem-type registry, the
  * id allocators (mount ids, peer-group ids, anonymous device minors), the clock, the mount
- * namespaces, each superblock's mounts — and the mount-object primitives that need them: making,
+ * namespaces, each superblock's mounts, the 9P transports a 9p mount may use (in-process channels
+ * by virtio tag, the embedder's dialer) — and the mount-object primitives that need them: making,
  * cloning (clone_mnt), copying (copy_tree) and releasing mounts. Many `Process`es share one
  * `Kernel`.
  */
@@ -9,7 +10,7 @@ import type { Credentials } from './creds.js';
 import { Dentry } from './dentry.js';
 import { errno } from './errno.js';
 import { IdAllocator } from './ids.js';
-import { makedev, type FileSystemType, type FsContext, type SuperBlock } from './inode.js';
+import { makedev, type FileSystemType, type FsContext, type P9Channel, type P9Dialer, type P9Transports, type SuperBlock } from './inode.js';
 import { Mount, type Path } from './mount.js';
 import { attachMnt, MountNamespace } from './mount-namespace.js';
 import { NetNamespace } from './net-namespace.js';
@@ -22,6 +23,8 @@ export interface KernelOptions {
   totalRamPages?: number;
   /** fs.mount-max: mounts a namespace may hold (ENOSPC beyond). */
   mountMax?: number;
+  /** How `mount -t 9p` reaches a server over trans=tcp, unix or fd (src/host provides sockets). */
+  p9Dial?: P9Dialer;
 }
 
 /** What the kernel knows of a task: where its root and cwd are, and how to move them. */
@@ -41,6 +44,8 @@ export class Kernel {
   /** Network namespaces in creation order; the first is init_net, every task's to begin with. */
   readonly netNamespaces: NetNamespace[] = [new NetNamespace(0)];
   readonly propagation: Propagation;
+  /** 9P transports: in-process servers by virtio tag (`registerP9Channel`) and the dialer. */
+  readonly p9: P9Transports;
   private readonly mountIds = new IdAllocator(1);
   private readonly anonMinors = new IdAllocator(16);
   private mountSeq = 0;
@@ -56,6 +61,20 @@ export class Kernel {
     this.totalRamPages = opts.totalRamPages ?? (24 * 1024 * 1024 * 1024) / 4096;
     this.mountMax = opts.mountMax ?? 100_000;
     this.propagation = new Propagation(this, new IdAllocator(1));
+    this.p9 = { channels: new Map(), dial: opts.p9Dial };
+  }
+
+  /**
+   * Offers a 9P server under `tag`, as a virtio-9p device with that mount_tag: `mount -t 9p -o
+   * trans=virtio tag /mnt` connects to it. A tag registered again is replaced.
+   *
+   * @example
+   * ```ts
+   * kernel.registerP9Channel('hostshare', serverChannel(new P9Server({ '': new TreeExport(p, '/srv') })));
+   * ```
+   */
+  registerP9Channel(tag: string, channel: P9Channel): void {
+    this.p9.channels.set(tag, channel);
   }
 
   /** register_filesystem(). */
@@ -83,6 +102,7 @@ export class Kernel {
       clock: this.clock,
       totalRamPages: this.totalRamPages,
       anonDev: () => makedev(0, this.anonMinors.alloc()),
+      p9: this.p9,
     };
   }
 
