@@ -31,7 +31,8 @@ export const LAYER_RULES = {
   'src/plan': { mayImport: ['src/vfs', 'src/fs/*'], core: true },
   'src/boot': { mayImport: ['src/plan', 'src/vfs', 'src/fs/*'], core: true },
   'src/host': { mayImport: ['src/vfs', 'src/fs/*', 'src/p9', 'src/plan', 'src/boot'], core: false },
-  'src/node': { mayImport: ['src/vfs'], core: false },
+  // src/node mounts memfs volumes, so it registers src/fs/memfs's type itself.
+  'src/node': { mayImport: ['src/vfs', 'src/fs/memfs'], core: false },
   'src/cli': { mayImport: ['*'], core: false },
   // The library entry and composition root (DESIGN.md decision 5): it wires the core together,
   // and since embedders load it in a browser worker too, it is held to the core's platform rule.
