@@ -17,6 +17,8 @@ import { FILESYSTEM_TYPES } from './plan/machine.js';
 import { Kernel, type KernelOptions } from './vfs/kernel.js';
 import type { FileSystemType } from './vfs/inode.js';
 import { Sandbox, type SandboxOptions } from './vfs/sandbox.js';
+import type { Outcome } from './plan/outcome.js';
+import type { Plan } from './plan/plan.js';
 
 /** Token under which every filesystem type is registered. */
 export const FILESYSTEM_TYPE = Symbol('FileSystemType');
@@ -60,8 +62,42 @@ export function createEmulatedBackend(opts: EmulatedOptions = {}, from: Dependen
  * console.log(p.mountinfo());
  * ```
  */
-export function createSandbox(opts: SandboxOptions & KernelOptions = {}): Sandbox {
-  return new Sandbox(createKernel(opts), opts);
+export function createSandbox(opts: SandboxOptions & KernelOptions & SandboxLimits = {}): Sandbox {
+  const size = opts.size ?? DEFAULT_SANDBOX_LIMITS.size;
+  const inodes = opts.inodes ?? DEFAULT_SANDBOX_LIMITS.inodes;
+  // tmpfs's own parameters (shmem_parse_one): size in bytes, nr_inodes a count; 0 is unlimited.
+  const rootData = opts.rootData ?? `mode=755,size=${size},nr_inodes=${inodes}`;
+  return new Sandbox(createKernel(opts), { ...opts, rootData });
+}
+
+/**
+ * How much a sandbox made by `createSandbox` may hold: its root is a tmpfs with these limits, so
+ * code running in it meets ENOSPC, not the embedder's memory running out. A mount the sandbox
+ * makes itself is a tmpfs of its own, with tmpfs's defaults (half the kernel's `totalRamPages`).
+ */
+export interface SandboxLimits {
+  /** Bytes of file data in the root (tmpfs `size=`). 0: no limit. Default 256 MiB. */
+  size?: number;
+  /** Files, directories and links in the root (tmpfs `nr_inodes=`). 0: no limit. Default 65,536. */
+  inodes?: number;
+}
+
+/** The limits of a sandbox made by `createSandbox` when its caller names none. */
+export const DEFAULT_SANDBOX_LIMITS: Required<SandboxLimits> = { size: 256 * 1024 * 1024, inodes: 65536 };
+
+/**
+ * Runs a plan (docs/plan-format.md) on a fresh emulated kernel; the native backend is in
+ * `vfsemu/host` (`runPlan` there takes `{ backend: 'native' }`).
+ *
+ * @example
+ * ```ts
+ * import { runPlan } from 'vfsemu';
+ * const o = runPlan({ version: 1, ops: [{ op: 'mkdir', path: '/a' }, { op: 'readdir', path: '/' }] });
+ * o.results; // [{ ok: true }, { ok: true, names: ['a'] }]
+ * ```
+ */
+export function runPlan(plan: Plan, opts: EmulatedOptions = {}, from: DependencyContainer = rootContainer): Outcome {
+  return createEmulatedBackend(opts, from).run(plan);
 }
 
 export { Kernel, type KernelOptions } from './vfs/kernel.js';
@@ -75,3 +111,18 @@ export { CLONE_NEWNS, CLONE_NEWNET, NetNamespace } from './vfs/net-namespace.js'
 export type { Stat, StatFs } from './vfs/stat.js';
 export { UTIME_NOW, UTIME_OMIT, SteppingClock, type Clock, type Timespec } from './vfs/time.js';
 export { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, S_ISUID, S_ISGID, S_ISVTX, makedev } from './vfs/inode.js';
+
+// Plans, outcomes and their comparison (docs/plan-format.md), the sandbox policy, the OCI dry-run's
+// prediction (an OciSpec object: parse and validate one with `vfsemu/oci`).
+export { parsePlan, validatePlan, PlanError, MAX_PLAN_BYTES, OP_FIELDS, type Plan, type PlanOp, type OpName } from './plan/plan.js';
+export { BackendUnavailable, type Outcome, type OpResult, type StatResult, type FileType } from './plan/outcome.js';
+export { compareOutcomes, normaliseMountinfo, lineDiff, type Comparison, type MountTables } from './plan/compare.js';
+export { runEmulated, EmulatedSession, EmulatedBackend, type EmulatedOptions } from './plan/emulated.js';
+export type { Backend } from './plan/backend.js';
+export { REFUSAL_RULES, MOUNTABLE_FSTYPES, ALLOWED_DEVICES, MAX_OP_BYTES, MAX_RUN_BYTES, type RefusalRule, type PolicyOptions } from './plan/policy.js';
+export { predictRunc, type RuncPrediction, type RuncFailure, type RuncProfileOptions, type HostPath } from './boot/runc-profile.js';
+export type { OciSpec } from './boot/spec.js';
+export { parseImage, type ImageNode } from './boot/rootfs-image.js';
+export { ASSUMED_HOST, type HostFacts } from './boot/host-facts.js';
+// 9P: the server over a sandbox's tree, the in-process channel a kernel mounts it through.
+export { P9Server, TreeExport, serverChannel, P9Client } from './p9/index.js';

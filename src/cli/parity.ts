@@ -8,7 +8,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import { nativeUnavailableReason } from '../host/native.js';
-import { runParity, type ParityProfile, type ParityReport } from '../host/parity.js';
+import { FastCheckMissing, runParity, type ParityProfile, type ParityReport } from '../host/parity.js';
 import type { CliIo } from './plan-run.js';
 
 export interface ParityCliOptions {
@@ -69,6 +69,11 @@ export async function runParityCommand(opts: ParityCliOptions, io: CliIo): Promi
       failuresDir: opts.failuresDir,
       onPlan: (s) => bar?.update(Math.min(s.compared, opts.runs), { compared: s.compared }),
     });
+  } catch (e) {
+    if (!(e instanceof FastCheckMissing)) throw e;
+    bar?.stop();
+    io.err(`vfsemu: ${e.message}\n`);
+    return 3;
   } finally {
     bar?.stop();
   }

@@ -4,15 +4,14 @@
  * divergence fast-check shrinks the plan; the harness reports the shrunk plan with its diff and
  * writes it to a file ready to go under test/parity/corpus/.
  *
- * Used by `vfsemu parity` and by the parity tests, so both measure the same thing.
+ * Used by `vfsemu parity` and by the parity tests, so both measure the same thing. fast-check is an
+ * optional dependency of the package: it and the arbitraries are loaded when a parity run starts,
+ * so that the library's other functions need neither (`FastCheckMissing` says what to install).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import fc from 'fast-check';
-import { planArbitrary } from '../plan/arbitrary.js';
-import { overlayPlanArbitrary } from '../plan/arbitrary-overlay.js';
 import { compareOutcomes } from '../plan/compare.js';
 import { runEmulated, type EmulatedOptions } from '../plan/emulated.js';
 import type { Outcome } from '../plan/outcome.js';
@@ -97,6 +96,24 @@ function compared(plan: Plan, emulated: Outcome, tEmu: number, native: Outcome, 
   return { ...compareOutcomes(plan, emulated, native), emulated, native };
 }
 
+/** fast-check is not installed (it is an optional dependency): a parity run cannot generate plans. */
+export class FastCheckMissing extends Error {
+  constructor(cause: unknown) {
+    super(`random plans need fast-check, an optional dependency that is not installed (npm install fast-check): ${(cause as Error).message.split('\n')[0]}`);
+    this.name = 'FastCheckMissing';
+  }
+}
+
+/** fast-check and the plan arbitraries, loaded on first use. */
+async function loadArbitraries() {
+  try {
+    const [fc, { planArbitrary }, { overlayPlanArbitrary }] = await Promise.all([import('fast-check'), import('../plan/arbitrary.js'), import('../plan/arbitrary-overlay.js')]);
+    return { fc: fc.default, planArbitrary, overlayPlanArbitrary };
+  } catch (e) {
+    throw new FastCheckMissing(e);
+  }
+}
+
 /** Runs both backends on one plan and compares; also the corpus replay's one step. */
 export function comparePlan(plan: Plan, stats?: ParityStats): Compared {
   let t = performance.now();
@@ -128,6 +145,7 @@ export async function comparePlanAsync(plan: Plan, stats?: ParityStats): Promise
  * ```
  */
 export async function runParity(opts: ParityOptions): Promise<ParityReport> {
+  const { fc, planArbitrary, overlayPlanArbitrary } = await loadArbitraries();
   const stats: ParityStats = { compared: 0, emulated: { plans: 0, ms: 0 }, native: { plans: 0, ms: 0 } };
   let passed = 0;
   let shrinking = false;
