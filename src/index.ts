@@ -63,10 +63,12 @@ export function createEmulatedBackend(opts: EmulatedOptions = {}, from: Dependen
  * ```
  */
 export function createSandbox(opts: SandboxOptions & KernelOptions & SandboxLimits = {}): Sandbox {
-  const size = opts.size ?? DEFAULT_SANDBOX_LIMITS.size;
-  const inodes = opts.inodes ?? DEFAULT_SANDBOX_LIMITS.inodes;
-  // tmpfs's own parameters (shmem_parse_one): size in bytes, nr_inodes a count; 0 is unlimited.
-  const rootData = opts.rootData ?? `mode=755,size=${size},nr_inodes=${inodes}`;
+  const size = opts.size === undefined ? DEFAULT_SANDBOX_LIMITS.size : opts.size;
+  const inodes = opts.inodes === undefined ? DEFAULT_SANDBOX_LIMITS.inodes : opts.inodes;
+  // tmpfs's own parameters (shmem_parse_one): size in bytes, nr_inodes a count, 0 unlimited;
+  // left out (null), tmpfs's defaults.
+  const limits = [...(size === null ? [] : [`size=${size}`]), ...(inodes === null ? [] : [`nr_inodes=${inodes}`])];
+  const rootData = opts.rootData ?? ['mode=755', ...limits].join(',');
   return new Sandbox(createKernel(opts), { ...opts, rootData });
 }
 
@@ -76,14 +78,17 @@ export function createSandbox(opts: SandboxOptions & KernelOptions & SandboxLimi
  * makes itself is a tmpfs of its own, with tmpfs's defaults (half the kernel's `totalRamPages`).
  */
 export interface SandboxLimits {
-  /** Bytes of file data in the root (tmpfs `size=`). 0: no limit. Default 256 MiB. */
-  size?: number;
-  /** Files, directories and links in the root (tmpfs `nr_inodes=`). 0: no limit. Default 65,536. */
-  inodes?: number;
+  /**
+   * Bytes of file data in the root (tmpfs `size=`). 0: no limit; null: tmpfs's default (half
+   * the kernel's `totalRamPages`), as a plan's sandbox has it. Default 256 MiB.
+   */
+  size?: number | null;
+  /** Files, directories and links in the root (tmpfs `nr_inodes=`), 0 and null likewise. Default 65,536. */
+  inodes?: number | null;
 }
 
 /** The limits of a sandbox made by `createSandbox` when its caller names none. */
-export const DEFAULT_SANDBOX_LIMITS: Required<SandboxLimits> = { size: 256 * 1024 * 1024, inodes: 65536 };
+export const DEFAULT_SANDBOX_LIMITS = { size: 256 * 1024 * 1024, inodes: 65536 } as const;
 
 /**
  * Runs a plan (docs/plan-format.md) on a fresh emulated kernel; the native backend is in

@@ -6,12 +6,15 @@
  * Tables are compared once ids, devices and peer groups are tokens (src/plan/compare.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { createSandbox, MNT_DETACH, MS_BIND, MS_MOVE, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE, O_RDONLY } from '../../src/index.js';
+import { createSandbox as createLimitedSandbox, MNT_DETACH, MS_BIND, MS_MOVE, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE, O_RDONLY } from '../../src/index.js';
 import { normaliseMountinfo } from '../../src/plan/compare.js';
 import type { Mount } from '../../src/vfs/mount.js';
 import type { Process } from '../../src/vfs/process.js';
 import { peersOf, slavesOf } from '../../src/vfs/propagation.js';
 import { errOf, readdirNames } from './helpers.js';
+
+/** A sandbox whose root is the plan format's (`mode=755`, no size or inode limit), as the tables below show it. */
+const createSandbox = (opts: Parameters<typeof createLimitedSandbox>[0] = {}) => createLimitedSandbox({ size: null, inodes: null, ...opts });
 
 /** The task's mountinfo with ids, devices and groups as structural tokens. */
 function table(p: Process): string[] {

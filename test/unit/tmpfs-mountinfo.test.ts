@@ -9,7 +9,8 @@ import type { Process } from '../../src/vfs/process.js';
 const RAM_PAGES = 6171021;
 
 function sandbox(): Process {
-  return createSandbox({ totalRamPages: RAM_PAGES }).process;
+  // The plan format's root (`mode=755`, no limits), as the tables below show it.
+  return createSandbox({ totalRamPages: RAM_PAGES, size: null, inodes: null }).process;
 }
 
 /** A line without its ids and device (those are compared by structure elsewhere). */
