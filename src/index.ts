@@ -12,6 +12,10 @@
  */
 import 'reflect-metadata';
 import { container, type DependencyContainer } from 'tsyringe';
+import { bootRunsc as bootRunscWith, predictRunsc as predictRunscWith, type RunscPrediction, type RunscProfileOptions, type RunscSandbox } from './boot/runsc/profile.js';
+import type { GoferServer } from './boot/runsc/gofer-mount.js';
+import type { OciSpec } from './boot/spec.js';
+import { P9Server, serverChannel, TreeExport } from './p9/index.js';
 import { EmulatedBackend, type EmulatedOptions } from './plan/emulated.js';
 import { FILESYSTEM_TYPES } from './plan/machine.js';
 import { Kernel, type KernelOptions } from './vfs/kernel.js';
@@ -131,3 +135,39 @@ export { parseImage, type ImageNode } from './boot/rootfs-image.js';
 export { ASSUMED_HOST, type HostFacts } from './boot/host-facts.js';
 // 9P: the server over a sandbox's tree, the in-process channel a kernel mounts it through.
 export { P9Server, TreeExport, serverChannel, P9Client } from './p9/index.js';
+
+// The runsc profile (docs/runsc.md), wired with the gofer src/boot may not import itself: each
+// gofer connection is a P9Server over a TreeExport of the served host path.
+
+/** The gofer the runsc profile mounts by default: src/p9's server over the host path's tree, read-only when runsc's is. */
+export const treeExportGofer: GoferServer = (task, path, readOnly) => serverChannel(new P9Server({ '': new TreeExport(task, path, { readOnly }) }));
+
+/**
+ * What runsc (gVisor, at the commit docs/runsc.md names) mounts for a spec: the Sentry's mount
+ * table as its process reads it, and the first failure in runsc's words.
+ *
+ * @example
+ * ```ts
+ * const p = predictRunsc(spec, { image });
+ * p.failure?.message ?? p.view.join('\n');
+ * ```
+ */
+export function predictRunsc(spec: OciSpec, opts: Partial<RunscProfileOptions> = {}): RunscPrediction {
+  return predictRunscWith(spec, { goferServer: treeExportGofer, ...opts });
+}
+
+/**
+ * A gVisor-like sandbox for a bundle: a Sandbox whose process lives in the predicted namespace
+ * (root, cwd and creds from the spec); reads go through the gofer to the bundle's files, writes
+ * land in the overlay's upper layer and never reach the bundle.
+ *
+ * @example
+ * ```ts
+ * const s = bootRunsc(spec, { image });
+ * s.process.open('/etc/hostname', O_RDONLY);
+ * ```
+ */
+export function bootRunsc(spec: OciSpec, opts: Partial<RunscProfileOptions> = {}): RunscSandbox {
+  return bootRunscWith(spec, { goferServer: treeExportGofer, ...opts });
+}
+export { GVISOR_COMMIT, RunscBootError, type RunscPrediction, type RunscProfileOptions, type RunscSandbox } from './boot/runsc/profile.js';

@@ -11,6 +11,11 @@
  * Exit codes: 0 every mount would succeed, 1 one would fail (the output says which, with runc's
  * words), 2 an invalid spec or unreadable bundle, 3 `--native` cannot run here (one line why,
  * after the prediction).
+ *
+ * `--runtime runsc` predicts gVisor's runsc instead (src/boot/runsc; `--overlay2` and
+ * `--file-access` are runsc's flags of the same names), and `--runtime runc,runsc` prints both
+ * tables side by side, then what differs and why (docs/runsc.md). runc stays the default, and
+ * its output does not change.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,6 +24,10 @@ import { ASSUMED_HOST, type HostFacts } from '../boot/host-facts.js';
 import { ImageError, parseImage, type ImageNode } from '../boot/rootfs-image.js';
 import { absoluteBindSources, predictRunc, type RuncPrediction } from '../boot/runc-profile.js';
 import { parseSpec, SpecError, specWarnings, type OciSpec } from '../boot/spec.js';
+import { compareRuntimes, runcContainerView, sideBySide, type Difference } from '../boot/runsc/compare.js';
+import { DEFAULT_CONFIG, formatOverlay2, parseFileAccess, parseOverlay2, RunscConfigError, type RunscConfig } from '../boot/runsc/config.js';
+import { GVISOR_COMMIT, predictRunsc, type RunscPrediction } from '../boot/runsc/profile.js';
+import { treeExportGofer } from '../index.js';
 import { hostBindSources, readHostBundle } from '../host/bundle.js';
 import { withCgroupJournal } from '../host/cgroup-cleanup.js';
 import { readHostFacts } from '../host/host-facts.js';
@@ -32,6 +41,12 @@ export interface DryRunOptions {
   format: string;
   native: boolean;
   host: boolean;
+  /** `runc` (the default), `runsc`, or `runc,runsc` to compare them. */
+  runtime?: string;
+  /** runsc's --overlay2. */
+  overlay2?: string;
+  /** runsc's --file-access (the root's). */
+  fileAccess?: string;
 }
 
 /** The bundled examples (examples/bundles/NAME: config.json and bundle.json). */
@@ -69,6 +84,28 @@ function load(arg: string | undefined): LoadedBundle {
   const images = hb.outsideRootfs ? [{ at: hb.outsideRootfs.path, image: hb.outsideRootfs.image }] : [];
   const outside = absoluteBindSources(spec).filter((p) => !(p + '/').startsWith(hb.dir + '/'));
   return { label: hb.dir, spec, bundle: hb.dir, image: hb.image, images, hostPaths: hostBindSources(outside) };
+}
+
+/** The bundle, or null after saying on `io` why it cannot be read (exit 2). */
+function loadOrReport(arg: string | undefined, io: CliIo): LoadedBundle | null {
+  try {
+    return load(arg);
+  } catch (e) {
+    if (e instanceof SpecError) {
+      io.err(`vfsemu: invalid spec ${arg ?? ''}:\n${e.problems.map((p) => `  ${p.where}: ${p.problem}`).join('\n')}\n`);
+      return null;
+    }
+    if (e instanceof ImageError) {
+      io.err(`vfsemu: invalid bundle image: ${e.message}\n`);
+      return null;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err.code || e instanceof SyntaxError) {
+      io.err(`vfsemu: cannot read bundle ${arg}: ${err.code ?? err.message}\n`);
+      return null;
+    }
+    throw e;
+  }
 }
 
 /** findmnt's tree: target (indented under its parent), source, fstype, options. */
@@ -160,48 +197,52 @@ export function nativeDifferences(prediction: RuncPrediction, native: Outcome): 
   return { diff: c.equal ? [] : c.diff.split('\n'), preexisting };
 }
 
+/** The host facts runc's prediction rests on, and the note that says where they came from. */
+function hostFactsFor(opts: DryRunOptions): { host: HostFacts; hostNote: string | null } {
+  // The kernel --native runs on is this host's: predict for it, or the two would differ by design.
+  if (!opts.host && !opts.native) return { host: ASSUMED_HOST, hostNote: 'host not read (pass --host to read this machine): assumed a cgroup v2 host whose kernel has /proc/kcore; cgroup lines depend on the host' };
+  const read = readHostFacts();
+  if (!read) return { host: ASSUMED_HOST, hostNote: 'could not read this host (not Linux, or no /proc): assumed a cgroup v2 host' };
+  return { host: read, hostNote: `host read${opts.host ? '' : ' (--native implies --host)'}: cgroup ${read.cgroupUnified ? 'v2' : `v1 (${read.cgroupV1.length} hierarchies)`}, /proc/kcore ${read.kcore ? 'present' : 'absent'}` };
+}
+
+function predictRuncFor(b: LoadedBundle, host: HostFacts): RuncPrediction {
+  return predictRunc(b.spec, { bundle: b.bundle, image: b.image, images: b.images, hostPaths: b.hostPaths, host, emulated: { totalRamPages: hostRamPages() } });
+}
+
+/** The JSON document of a runc prediction (`--format json`), the bundle aside. */
+function runcDocument(host: HostFacts, p: RuncPrediction, hostNote: string | null, warnings: string[]): Record<string, unknown> {
+  return {
+    host: { source: host.source, cgroupUnified: host.cgroupUnified },
+    plan: p.plan,
+    steps: p.steps,
+    firstRuncOp: p.firstRuncOp,
+    outcome: p.outcome,
+    mountinfo: p.view,
+    failure: p.failure,
+    warnings: hostNote ? [hostNote, ...warnings] : warnings,
+  };
+}
+
 export function runDryRunCommand(arg: string | undefined, opts: DryRunOptions, io: CliIo): number {
   if (!['tree', 'mountinfo', 'json'].includes(opts.format)) {
     io.err(`vfsemu: unknown --format ${JSON.stringify(opts.format)}; expected tree, mountinfo or json\n`);
     return 2;
   }
-  let b: LoadedBundle;
-  try {
-    b = load(arg);
-  } catch (e) {
-    if (e instanceof SpecError) {
-      io.err(`vfsemu: invalid spec ${arg ?? ''}:\n${e.problems.map((p) => `  ${p.where}: ${p.problem}`).join('\n')}\n`);
-      return 2;
-    }
-    if (e instanceof ImageError) {
-      io.err(`vfsemu: invalid bundle image: ${e.message}\n`);
-      return 2;
-    }
-    const err = e as NodeJS.ErrnoException;
-    if (err.code || e instanceof SyntaxError) {
-      io.err(`vfsemu: cannot read bundle ${arg}: ${err.code ?? err.message}\n`);
-      return 2;
-    }
-    throw e;
+  const runtimes = (opts.runtime ?? 'runc').split(',');
+  if (!['runc', 'runsc', 'runc,runsc'].includes(runtimes.join(','))) {
+    io.err(`vfsemu: unknown --runtime ${JSON.stringify(opts.runtime)}; expected runc, runsc or runc,runsc\n`);
+    return 2;
   }
-  let host: HostFacts = ASSUMED_HOST;
-  let hostNote: string | null = 'host not read (pass --host to read this machine): assumed a cgroup v2 host whose kernel has /proc/kcore; cgroup lines depend on the host';
-  // The kernel --native runs on is this host's: predict for it, or the two would differ by design.
-  if (opts.host || opts.native) {
-    const read = readHostFacts();
-    if (read) {
-      host = read;
-      hostNote = `host read${opts.host ? '' : ' (--native implies --host)'}: cgroup ${read.cgroupUnified ? 'v2' : `v1 (${read.cgroupV1.length} hierarchies)`}, /proc/kcore ${read.kcore ? 'present' : 'absent'}`;
-    } else hostNote = 'could not read this host (not Linux, or no /proc): assumed a cgroup v2 host';
+  if (runtimes.includes('runsc')) return runRunscDryRun(arg, opts, runtimes.includes('runc'), io);
+  if (opts.overlay2 !== undefined || opts.fileAccess !== undefined) {
+    io.err('vfsemu: --overlay2 and --file-access are runsc flags; add --runtime runsc (or runc,runsc)\n');
+    return 2;
   }
-  const prediction = predictRunc(b.spec, {
-    bundle: b.bundle,
-    image: b.image,
-    images: b.images,
-    hostPaths: b.hostPaths,
-    host,
-    emulated: { totalRamPages: hostRamPages() },
-  });
+  const b = loadOrReport(arg, io);
+  if (!b) return 2;
+  const { host, hostNote } = hostFactsFor(opts);
+  const prediction = predictRuncFor(b, host);
   const warnings = [...specWarnings(b.spec), ...prediction.warnings];
   let native: Outcome | null = null;
   let nativeDiff: string[] = [];
@@ -217,25 +258,8 @@ export function runDryRunCommand(arg: string | undefined, opts: DryRunOptions, i
     }
   }
   if (opts.format === 'json') {
-    io.out(
-      JSON.stringify(
-        {
-          bundle: b.label,
-          host: { source: host.source, cgroupUnified: host.cgroupUnified },
-          plan: prediction.plan,
-          steps: prediction.steps,
-          firstRuncOp: prediction.firstRuncOp,
-          outcome: prediction.outcome,
-          mountinfo: prediction.view,
-          failure: prediction.failure,
-          warnings: hostNote ? [hostNote, ...warnings] : warnings,
-          ...(native ? { native, nativeDifferences: nativeDiff, nativePreexisting: preexisting } : {}),
-          ...(nativeUnavailable ? { nativeUnavailable } : {}),
-        },
-        null,
-        2,
-      ) + '\n',
-    );
+    const doc = { bundle: b.label, ...runcDocument(host, prediction, hostNote, warnings), ...(native ? { native, nativeDifferences: nativeDiff, nativePreexisting: preexisting } : {}), ...(nativeUnavailable ? { nativeUnavailable } : {}) };
+    io.out(JSON.stringify(doc, null, 2) + '\n');
   } else {
     // No table at all when runc stops before it makes the container (an empty one would be a claim).
     if (prediction.view.length) io.out(opts.format === 'mountinfo' ? prediction.view.map((l) => `${l}\n`).join('') : formatTree(prediction.view));
@@ -250,4 +274,116 @@ export function runDryRunCommand(arg: string | undefined, opts: DryRunOptions, i
     return 3;
   }
   return prediction.failure ? 1 : 0;
+}
+
+
+/** runsc's flags from the command line, as runsc would take them; null after saying why not. */
+function runscConfigFor(opts: DryRunOptions, io: CliIo): RunscConfig | null {
+  try {
+    const config: RunscConfig = { ...DEFAULT_CONFIG };
+    if (opts.overlay2 !== undefined) config.overlay2 = parseOverlay2(opts.overlay2);
+    if (opts.fileAccess !== undefined) config.fileAccess = parseFileAccess(opts.fileAccess);
+    return config;
+  } catch (e) {
+    if (!(e instanceof RunscConfigError)) throw e;
+    io.err(`vfsemu: runsc would refuse its flags: ${e.message}\n`);
+    return null;
+  }
+}
+
+/** The verdict of a runsc prediction and what it rests on, for stderr. */
+function runscSummary(p: RunscPrediction): string {
+  let s = '';
+  const f = p.failure;
+  if (!f) s += 'every mount would succeed\n';
+  else if (f.phase === 'spec') s += `runsc would refuse the spec or its flags:\n  ${f.message}\n`;
+  else if (f.phase === 'gofer') s += `runsc's gofer would fail before the sandbox mounts anything${f.errno ? ` with ${f.errno}` : ''}:\n  ${f.message}\n`;
+  else {
+    const where = f.mount === undefined ? '' : f.mount >= 0 ? ` at mounts[${f.mount}] (${f.destination})` : ` at ${f.destination} (a mount runsc adds)`;
+    s += `runsc would fail${where}${f.errno ? ` with ${f.errno}` : ''}:\n  ${f.message}\n`;
+  }
+  const o = p.config.overlay2;
+  s += `note: gVisor ${GVISOR_COMMIT.slice(0, 12)}, runsc --overlay2=${formatOverlay2(o)} --file-access=${p.config.fileAccess}; mount ids and devices are gVisor's numbering for a sandbox's first container\n`;
+  if (p.readOnlySwitched.length) s += `note: read-write while the submounts were set up, read-only again at the end: ${p.readOnlySwitched.join(', ')}\n`;
+  if (p.synthetic.length) s += `note: synthetic mount points (in the Sentry's memory only, never on the host): ${p.synthetic.join(', ')}\n`;
+  for (const c of p.hostChanges) s += `note: runsc would create ${c.what === 'file' ? 'the file' : 'the directory'} ${c.path} on the host (the dry-run does not): ${c.why}\n`;
+  for (const w of p.warnings) s += `warning: ${w}\n`;
+  return s;
+}
+
+/** The JSON document of a runsc prediction, the bundle aside. */
+function runscDocument(p: RunscPrediction): Record<string, unknown> {
+  return {
+    runtime: 'runsc',
+    gvisor: GVISOR_COMMIT,
+    config: { overlay2: formatOverlay2(p.config.overlay2), fileAccess: p.config.fileAccess, fileAccessMounts: p.config.fileAccessMounts, directfs: p.config.directfs },
+    plan: p.plan,
+    steps: p.steps,
+    firstRunscOp: p.firstRunscOp,
+    sentry: p.sentry,
+    mountinfo: p.view,
+    failure: p.failure,
+    readOnlySwitched: p.readOnlySwitched,
+    synthetic: p.synthetic,
+    hostChanges: p.hostChanges,
+    warnings: p.warnings,
+  };
+}
+
+/** A table in the chosen text format, or a line saying there is none. */
+function table(view: readonly string[], format: string, none: string): string {
+  if (!view.length) return `(${none})\n`;
+  return format === 'mountinfo' ? view.map((l) => `${l}\n`).join('') : formatTree(view);
+}
+
+/**
+ * `--runtime runsc` and `--runtime runc,runsc`: runsc's prediction alone, or both with what
+ * differs. Exit 0 when every runtime asked would succeed, 1 when one would fail.
+ */
+function runRunscDryRun(arg: string | undefined, opts: DryRunOptions, withRunc: boolean, io: CliIo): number {
+  if (opts.native) {
+    io.err('vfsemu: --native applies runc\'s plan to this kernel; runsc has no such plan (its mounts are the Sentry\'s own)\n');
+    return 2;
+  }
+  const config = runscConfigFor(opts, io);
+  if (!config) return 2;
+  const b = loadOrReport(arg, io);
+  if (!b) return 2;
+  const runsc = predictRunsc(b.spec, { bundle: b.bundle, image: b.image, images: b.images, hostPaths: b.hostPaths, config, emulated: { totalRamPages: hostRamPages() }, goferServer: treeExportGofer });
+  if (!withRunc) {
+    if (opts.format === 'json') io.out(JSON.stringify({ bundle: b.label, ...runscDocument(runsc) }, null, 2) + '\n');
+    else {
+      // As for runc: no table when runsc stops before the container's root exists.
+      if (runsc.view.length) io.out(table(runsc.view, opts.format, ''));
+      io.err(runscSummary(runsc));
+      if (opts.host) io.err("note: --host changes nothing for runsc: its cgroups and /proc are the Sentry's own\n");
+    }
+    return runsc.failure ? 1 : 0;
+  }
+  const { host, hostNote } = hostFactsFor(opts);
+  const runc = predictRuncFor(b, host);
+  const runcWarnings = [...specWarnings(b.spec), ...runc.warnings];
+  const differences = compareRuntimes(b.spec, runc, runsc);
+  if (opts.format === 'json') {
+    io.out(JSON.stringify({ bundle: b.label, runc: runcDocument(host, runc, hostNote, runcWarnings), runsc: runscDocument(runsc), differences }, null, 2) + '\n');
+  } else {
+    const noRunc = runc.failure ? 'no container: runc fails before it makes one' : 'no mounts';
+    const noRunsc = runsc.failure ? 'no container: runsc fails before the root is mounted' : 'no mounts';
+    // Both with the container's mount points: a runc that stopped before its pivot shows the
+    // mounts it made under the rootfs, seen from there.
+    const runcView = runcContainerView(runc);
+    if (opts.format === 'tree') io.out(sideBySide(table(runcView, 'tree', noRunc), table(runsc.view, 'tree', noRunsc), 'runc', 'runsc'));
+    else io.out(`== runc ==\n${table(runcView, 'mountinfo', noRunc)}== runsc ==\n${table(runsc.view, 'mountinfo', noRunsc)}`);
+    io.out(formatDifferences(differences));
+    io.err(`runc: ${summary(runc, hostNote, runcWarnings)}runsc: ${runscSummary(runsc)}`);
+  }
+  return runc.failure || runsc.failure ? 1 : 0;
+}
+
+/** The differences, one paragraph each: where, what each runtime has, why. */
+export function formatDifferences(diffs: readonly Difference[]): string {
+  if (!diffs.length) return '\nno differences\n';
+  let s = '\nwhat differs and why:\n';
+  for (const d of diffs) s += `  ${d.path}: runc ${d.runc}; runsc ${d.runsc}\n    ${d.why}\n`;
+  return s;
 }
