@@ -9,6 +9,7 @@
         'native/child.cc',
         'native/supervise.cc',
         'native/record-tag.cc',
+        'native/hostfs.cc',
       ],
       'dependencies': [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <map>
 
+#include "hostfs.h"
 #include "protocol.h"
 #include "supervise.h"
 
@@ -337,6 +338,7 @@ Napi::Value Protocol(const Napi::CallbackInfo& info) {
   refusals.Set("output-limit", static_cast<int>(kRefusedOutputLimit));
   refusals.Set("run-limit", static_cast<int>(kRefusedRunLimit));
   refusals.Set("cgroup-options", static_cast<int>(kRefusedCgroupOptions));
+  out.Set("unavailable", static_cast<int>(kUnavailable));
   out.Set("refusals", refusals);
   Napi::Object limits = Napi::Object::New(env);
   limits.Set("maxOpBytes", static_cast<double>(kMaxOpBytes));
@@ -386,6 +388,8 @@ static Napi::Object InitVfsemuNative(Napi::Env env, Napi::Object exports) {
   exports.Set("runAsync", Napi::Function::New(env, vfsemu::RunAsync, "runAsync"));
   exports.Set("protocol", Napi::Function::New(env, vfsemu::Protocol, "protocol"));
   exports.Set("sipHash24", Napi::Function::New(env, vfsemu::SipHash, "sipHash24"));
+  // The host-directory export's syscalls (hostfs.cc), for src/host/host-export.ts.
+  vfsemu::RegisterHostfs(env, exports);
   return exports;
 }
 

@@ -51,6 +51,7 @@ enum Refusal : int32_t {
   kRefusedOutputLimit = 4,  // a read or readdir returning more than kMaxOpBytes
   kRefusedRunLimit = 5,     // the run's ops already returned kMaxRunBytes
   kRefusedCgroupOptions = 6,  // cgroup mount options that change a hierarchy host-wide
+  kUnavailable = 7,           // not a refusal: an op this backend cannot run (a 9p mount)
 };
 
 // What one op and one run may return through the pipe (data and names; mountinfo aside).

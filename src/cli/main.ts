@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { runDryRunCommand } from './dry-run.js';
+import { registerGoferCommand } from './gofer.js';
 import { PARITY_PROFILES, type ParityProfile } from '../host/parity.js';
 import { intOption, runParityCommand } from './parity.js';
 import { runPlanCommand } from './plan-run.js';
@@ -31,12 +32,15 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   program
     .command('dry-run')
-    .description('predict the mounts runc makes for an OCI bundle (default: the bundled runc-default example)')
+    .description('predict the mounts runc (or runsc) makes for an OCI bundle (default: the bundled runc-default example)')
     .argument('[bundle]', 'bundle directory, or its config.json')
     .option('--format <f>', 'tree, mountinfo or json', 'tree')
     .option('--native', 'also apply the plan to this kernel and show the differences (implies --host)', false)
     .option('--host', "read this host's cgroup setup and /proc (default: assume a cgroup v2 host)", false)
-    .action((bundle: string | undefined, opts: { format: string; native: boolean; host: boolean }) => {
+    .option('--runtime <r>', 'runc, runsc (gVisor), or runc,runsc to compare them side by side', 'runc')
+    .option('--overlay2 <spec>', "runsc's --overlay2: root:self (its default), root:memory, all:memory, all:self, none, …")
+    .option('--file-access <mode>', "runsc's --file-access for the root: exclusive (its default) or shared")
+    .action((bundle: string | undefined, opts: { format: string; native: boolean; host: boolean; runtime: string; overlay2?: string; fileAccess?: string }) => {
       code = runDryRunCommand(bundle, opts, io);
     });
   const plan = program.command('plan').description('run mount plans (the format: docs/plan-format.md)');
@@ -78,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
         io,
       );
     });
+  registerGoferCommand(program, io, (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: 'node' });
   } catch (e) {

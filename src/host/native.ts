@@ -20,7 +20,7 @@ import type { Backend } from '../plan/backend.js';
 import { FSMOUNT_FLAGS, MKNOD_TYPES, MOUNT_FLAGS, statResult, UMOUNT_FLAGS } from '../plan/emulated.js';
 import { fsconfigParams } from '../plan/overlay-data.js';
 import { BackendUnavailable, stoppedResult, type OpResult, type Outcome } from '../plan/outcome.js';
-import { REFUSAL_RULES, refusedResult, staticRefusal, type PolicyOptions, type RefusalRule } from '../plan/policy.js';
+import { makesSuperblock, REFUSAL_RULES, refusedResult, staticRefusal, type PolicyOptions, type RefusalRule } from '../plan/policy.js';
 import type { MountFlagName, Plan, PlanOp } from '../plan/plan.js';
 import { Credentials, type CapName } from '../vfs/creds.js';
 import { errnoName } from '../vfs/errno.js';
@@ -99,6 +99,7 @@ interface RawRun {
 /** What the addon was compiled with (native/addon.cc Protocol). */
 export interface NativeProtocol {
   ops: string[];
+  unavailable: number;
   refusals: Record<RefusalRule, number>;
   limits: { maxOpBytes: number; maxRunBytes: number; maxStreamBytes: number };
   flags: Record<string, number>;
@@ -182,7 +183,16 @@ export const MOUNT_ATTRS: Partial<Record<MountFlagName, number>> = { rdonly: 0x1
 function marshal(op: PlanOp, policy: PolicyOptions): NativeOp {
   const rule = staticRefusal(op, policy);
   const m = marshalOp(op);
-  return rule ? { ...m, refused: REFUSAL_CODES[rule] } : m;
+  if (rule) return { ...m, refused: REFUSAL_CODES[rule] };
+  return unavailable(op) ? { ...m, refused: UNAVAILABLE } : m;
+}
+
+/** native/protocol.h kUnavailable: an op the native backend cannot run, reported as notRun. */
+export const UNAVAILABLE = 7;
+
+/** A 9p mount: this kernel has no 9p module, and the plan's server is the emulator's to reach. */
+function unavailable(op: PlanOp): boolean {
+  return op.op === 'mount' && op.fstype === '9p' && makesSuperblock(op);
 }
 
 /** native/protocol.h Refusal codes, by rule (the addon's protocol() must agree: a test checks). */
@@ -259,6 +269,9 @@ function signalName(n: number): string {
 }
 
 function opResult(r: RawResult): OpResult {
+  if (r.errno === -UNAVAILABLE) {
+    return { ok: false, notRun: true, reason: 'mount -t 9p is not available on the native backend: this kernel has no 9p module (the emulated backend mounts 9p)' };
+  }
   if (r.errno < 0) {
     const rule = REFUSAL_RULES.find((n) => REFUSAL_CODES[n] === -r.errno);
     return rule ? refusedResult(rule) : { ok: false, errno: `errno ${r.errno}` };

@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MOUNT_ATTRS, NATIVE_OPS, nativeProtocol, nativeSipHash24, REFUSAL_CODES, RENAME_FLAGS } from '../../src/host/native.js';
+import { MOUNT_ATTRS, NATIVE_OPS, nativeProtocol, nativeSipHash24, REFUSAL_CODES, RENAME_FLAGS, UNAVAILABLE } from '../../src/host/native.js';
 import { MKNOD_TYPES, MOUNT_FLAGS, UMOUNT_FLAGS } from '../../src/plan/emulated.js';
 import { OP_FIELDS } from '../../src/plan/plan.js';
 import { MAX_OP_BYTES, MAX_RUN_BYTES, REFUSAL_RULES } from '../../src/plan/policy.js';
@@ -43,6 +43,7 @@ describe.skipIf(noPrivilege)('the addon\'s compiled numbers', () => {
 
   it('has the refusal codes and limits of src/plan/policy.ts', () => {
     expect(proto?.refusals).toEqual(REFUSAL_CODES);
+    expect(proto?.unavailable).toBe(UNAVAILABLE);
     expect(proto?.limits.maxOpBytes).toBe(MAX_OP_BYTES);
     expect(proto?.limits.maxRunBytes).toBe(MAX_RUN_BYTES);
   });
