@@ -20,13 +20,6 @@
  *   which also refuses an existing path with EADDRINUSE, and libuv's unlink meets only the
  *   temporary name, already gone.)
  *
- * Tauth: libnpclient, the client library of diodls, diodcat and diodload, takes an Rlerror of
- * ENOENT to Tauth as "no authentication required" and gives up on any other error, as diod itself
- * answers ENOENT when it needs no authentication (np_auth()). P9Session answers ENOSYS (as gVisor);
- * this server answers ENOENT, like diod, so that those tools attach. Linux's client never sends
- * Tauth. TODO(lead): this belongs in src/p9/session.ts's Tauth handler; move it there and drop
- * `answerTauth`.
- *
  * @example
  * ```ts
  * const server = new P9SocketServer(new P9Server({ '': new HostExport('/srv') }), { onAttach: (e) => console.error(e) });
@@ -65,23 +58,9 @@ export interface P9SocketServerOptions {
   maxConnections?: number;
 }
 
-const TAUTH = messageType('Tauth');
 const TATTACH = messageType('Tattach');
 const RATTACH = messageType('Rattach');
 const RLERROR = messageType('Rlerror');
-
-/** Tauth answered as diod answers it when no authentication is needed (see the file comment). */
-function answerTauth(session: P9Session, frame: Uint8Array): P9Outcome | null {
-  if (frame[4] !== TAUTH) return null;
-  let tag: number;
-  try {
-    ({ tag } = decodeMessage(frame, session.messageSize));
-  } catch (e) {
-    if (e instanceof P9DecodeError) return null; // the session answers it as any malformed frame
-    throw e;
-  }
-  return { kind: 'reply', frame: encodeMessage({ msg: 'Rlerror', tag, ecode: errnoNumber('ENOENT') }) };
-}
 
 /**
  * The name a unix socket is bound under before it is linked to `path` (listen() says why): beside
@@ -243,8 +222,6 @@ export class P9SocketServer {
   }
 
   private answer(session: P9Session, frame: Uint8Array, client: string): P9Outcome {
-    const auth = answerTauth(session, frame);
-    if (auth) return auth;
     if (frame[4] !== TATTACH || !this.opts.onAttach) return session.handle(frame);
     let request: { aname: string; uname: string; nUname: number } | undefined;
     try {

@@ -16,8 +16,10 @@
  *   server's maximum); a version other than "9P2000.L" is answered "unknown", an msize under
  *   P9_MIN_MSIZE is EINVAL (Linux's client refuses such an msize with EINVAL itself; gVisor answers
  *   EINVAL to 0, diod EIO to less than IOHDRSZ + 1).
- * - Tattach: unknown aname ENOENT; an afid other than NOFID is EINVAL (no Tauth ever succeeds:
- *   ENOSYS, as gVisor). uname and n_uname are not honoured: the export's credentials decide.
+ * - Tattach: unknown aname ENOENT; an afid other than NOFID is EINVAL. Tauth never succeeds: it
+ *   is ENOENT, "no authentication required", as diod answers it without auth (libnpclient, the
+ *   client library of diodls and diodload, takes only that answer as leave to attach). uname and
+ *   n_uname are not honoured: the export's credentials decide.
  * - Twalk: no names clones the fid; all names are checked first (EINVAL for '', '.', '/' or NUL;
  *   `..` goes up, and stays at the export root); a failure at the first name is its Rlerror, a
  *   later one an Rwalk of the qids walked so far, newfid untouched; an opened fid cannot walk
@@ -240,7 +242,7 @@ export class P9Session {
 
   private readonly handlers: Handlers = {
     Tversion: (m) => this.version(m),
-    Tauth: () => rlerror('ENOSYS'),
+    Tauth: () => rlerror('ENOENT'),
     Tattach: (m) => this.attach(m),
     Tflush: () => ({ msg: 'Rflush' }),
     Twalk: (m) => this.walk(m),

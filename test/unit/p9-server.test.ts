@@ -187,8 +187,8 @@ describe('Tattach, Tauth, Tflush', () => {
     expect(c.err({ msg: 'Tattach', fid: 2, afid: NOFID, uname: 'root', aname: '/srv', nUname: 0 })).toBe('ENOENT');
   });
 
-  it('has no authentication: Tauth ENOSYS, an afid EINVAL', () => {
-    expect(c.err({ msg: 'Tauth', afid: 5, uname: 'root', aname: '', nUname: 0 })).toBe('ENOSYS');
+  it('needs no authentication: Tauth ENOENT (as diod without auth), an afid EINVAL', () => {
+    expect(c.err({ msg: 'Tauth', afid: 5, uname: 'root', aname: '', nUname: 0 })).toBe('ENOENT');
     expect(c.err({ msg: 'Tattach', fid: 0, afid: 5, uname: 'root', aname: '', nUname: 0 })).toBe('EINVAL');
   });
 

@@ -320,19 +320,34 @@ export class GoferInode implements Inode {
   }
 
   unlink(name: string, victim: Inode): void {
-    this.sb.client.unlinkat(this.nameFid(), name, 0);
+    this.removeName(name, 0);
     this.invalidate();
     (victim as GoferInode).lostName(false);
     this.forgetName(name);
   }
 
   rmdir(name: string, victim: Inode): void {
-    this.sb.client.unlinkat(this.nameFid(), name, P9_DOTL_AT_REMOVEDIR);
+    this.removeName(name, P9_DOTL_AT_REMOVEDIR);
     this.invalidate();
     const v = victim as GoferInode;
     v.lostName(true);
     v.forgetEntries();
     this.forgetName(name);
+  }
+
+  /**
+   * v9fs_remove(): Tunlinkat, or — where the server has none (EOPNOTSUPP: diod 1.0.24) — Tremove
+   * of a fid walked to the name, which clunks the fid whatever the answer.
+   */
+  private removeName(name: string, flags: number): void {
+    const client = this.sb.client;
+    try {
+      client.unlinkat(this.nameFid(), name, flags);
+    } catch (e) {
+      if (!isErr(e, 'EOPNOTSUPP')) throw e;
+      const { fid } = client.walk(this.nameFid(), [name]);
+      client.remove(fid);
+    }
   }
 
   /** v9fs_vfs_rename(): Trenameat, or Trename where the server has no Trenameat. */
