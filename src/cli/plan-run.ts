@@ -11,6 +11,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { NativeBackend } from '../host/native.js';
+import { p9Dialer } from '../host/p9-dial.js';
 import { runEmulated } from '../plan/emulated.js';
 import { BackendUnavailable, type OpResult, type Outcome } from '../plan/outcome.js';
 import { MAX_PLAN_BYTES, parsePlan, PlanError, planTooLarge, type Plan, type PlanOp } from '../plan/plan.js';
@@ -107,7 +108,8 @@ export function runPlanCommand(file: string, opts: PlanRunOptions, io: CliIo): n
   }
   let outcome: Outcome;
   try {
-    if (opts.backend === 'emulated') outcome = runEmulated(plan, { totalRamPages: hostRamPages() });
+    // A 9p mount in the plan reaches the server its options name, over this host's sockets.
+    if (opts.backend === 'emulated') outcome = runEmulated(plan, { totalRamPages: hostRamPages(), p9Dial: p9Dialer() });
     else if (opts.backend === 'native') outcome = new NativeBackend().run(plan);
     else {
       io.err(`vfsemu: unknown backend ${JSON.stringify(opts.backend)}; expected emulated or native\n`);

@@ -10,6 +10,7 @@ import type { Outcome } from '../plan/outcome.js';
 import type { Plan } from '../plan/plan.js';
 import { runEmulated, type EmulatedOptions } from '../plan/emulated.js';
 import { runNative, type NativeRunOptions } from './native.js';
+import { p9Dialer } from './p9-dial.js';
 
 /**
  * Runs a plan on the emulated backend or on this machine's kernel (`backend: 'native'`: Linux,
@@ -23,7 +24,8 @@ import { runNative, type NativeRunOptions } from './native.js';
  * ```
  */
 export async function runPlan(plan: Plan, opts: { backend?: 'emulated' | 'native' } & EmulatedOptions & NativeRunOptions = {}): Promise<Outcome> {
-  return opts.backend === 'native' ? runNative(plan, opts) : runEmulated(plan, opts);
+  // The emulated kernel's 9p mounts dial this host's sockets unless the caller gives a dialer.
+  return opts.backend === 'native' ? runNative(plan, opts) : runEmulated(plan, { p9Dial: p9Dialer(), ...opts });
 }
 
 export { runNative, runNativeSync, NativeBackend, NativeRunIncomplete, nativeUnavailableReason, type NativeRunOptions } from './native.js';
@@ -31,3 +33,8 @@ export { runParity, comparePlan, comparePlanAsync, hostMachine, corpusText, Fast
 export { readHostBundle, hostBindSources, imageOfDir, type HostBundle } from './bundle.js';
 export { readHostFacts, hostFactsFrom, type HostFactsSources } from './host-facts.js';
 export { hasCapSysAdmin } from './caps.js';
+// The gofer on the host: a confined export of a host directory, 9P over sockets both ways.
+export { HostExport, type HostExportOptions } from './host-export.js';
+export { P9SocketServer, type P9SocketServerOptions } from './p9-socket-server.js';
+export { SocketTransport } from './p9-socket-client.js';
+export { dialP9, p9Dialer } from './p9-dial.js';

@@ -264,6 +264,16 @@ describe.skipIf(noPrivilege)('hostile plans on the native backend', () => {
     expect((o.results[1] as { reason: string }).reason).toMatch(/timed out after 500 ms/);
   });
 
+  it('answers a 9p mount as not available on this kernel (no 9p module), and runs what follows', () => {
+    const results = attack([
+      { op: 'mkdir', path: '/m' },
+      { op: 'mount', source: '127.0.0.1', target: '/m', fstype: '9p', flags: [], data: 'trans=tcp,port=564' },
+      { op: 'readdir', path: '/m' },
+    ]);
+    expect(results[1]).toEqual({ ok: false, notRun: true, reason: 'mount -t 9p is not available on the native backend: this kernel has no 9p module (the emulated backend mounts 9p)' });
+    expect(results[2]).toEqual({ ok: true, names: [] });
+  });
+
   it('leaves the new UTS, IPC and PID namespaces to the child: the plan sees itself as pid 1, the host keeps its name', () => {
     const results = attack([...PROC, { op: 'stat', path: '/p/self', nofollow: true }, { op: 'readdir', path: '/p' }]);
     const names = (results[3] as { names: string[] }).names;
