@@ -42,7 +42,8 @@ const { spec: exampleSpec, image } = loadExample(bundleDir);
 const spec = recordingSpec(exampleSpec, 'runc-default');
 spec.process.terminal = false;
 const host = readHostFacts() ?? ASSUMED_HOST;
-const predict = () => predictRunc(spec, { image, host });
+// The example lives in the sandbox, not on the host: no host mount is behind it (as `dry-run` treats examples).
+const predict = () => predictRunc(spec, { image, host: { ...host, mounts: [] } });
 const first = predict();
 if (first.failure) throw new Error(`the example fails: ${first.failure.message}`);
 

@@ -10,10 +10,11 @@
  * ops; the plan then means the same on any backend, and its outcome on the emulator is the
  * prediction. runc's order:
  *
- *  1. the host side: the bundle (rootfs and bundle-relative sources) and absolute bind sources,
- *     the host's cgroup v1 hierarchies with the container's cgroup (where runc's fs manager puts
- *     it); then `unshare` of the mount and network namespaces runc's init is cloned into (the
- *     network one decides /sys's superblock);
+ *  1. the host side: the host's mounts the rootfs and the bind sources live on (host-mounts.ts;
+ *     none when the host's mount table is not known), the bundle (rootfs and bundle-relative
+ *     sources) and absolute bind sources, the host's cgroup v1 hierarchies with the container's
+ *     cgroup (where runc's fs manager puts it); then `unshare` of the mount and network
+ *     namespaces runc's init is cloned into (the network one decides /sys's superblock);
  *  2. prepareRoot: "/" made rslave (or linux.rootfsPropagation) recursively, the rootfs's parent
  *     mount made private if shared, the rootfs bind-mounted onto itself (rbind);
  *  3. each spec mount in order (mountToRootfs): proc and sysfs on a lexically joined directory
@@ -43,7 +44,8 @@ import type { MountFlagName, Plan, PlanOp } from '../plan/plan.js';
 import { SysError, type Errno } from '../vfs/errno.js';
 import { isDir, isLnk, S_IFMT } from '../vfs/inode.js';
 import { ST_RDONLY } from '../vfs/stat.js';
-import { ASSUMED_HOST, containerCgroup, hostFsTypes, type HostFacts } from './host-facts.js';
+import { ASSUMED_HOST, containerCgroup, hostFsTypes, mountsBehind, type HostFacts, type HostMount } from './host-facts.js';
+import { HostMountMaker } from './host-mounts.js';
 import { MS, parseMountOptions, planFlags, propagationBits, type ParsedMountOptions } from './mount-options.js';
 import { base, clean, dir, join, rel, secureJoin, type LinkReader } from './paths.js';
 import { imageOps, type ImageNode } from './rootfs-image.js';
@@ -110,6 +112,8 @@ export interface RuncPrediction {
   view: string[];
   failure: RuncFailure | null;
   warnings: string[];
+  /** The host mounts the host part made again (`mountsBehind` the rootfs and the bind sources). */
+  hostMounts: HostMount[];
 }
 
 /** runc's error for a failure inside a step. */
@@ -316,8 +320,9 @@ export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncP
   const mounts = (spec.mounts ?? []).map((m, i) => runcMount(m, i, bundle));
   const nsTypes = new Set((spec.linux?.namespaces ?? []).map((n) => n.type));
   const id = opts.id ?? 'vfsemu';
+  const hostMounts = mountsBehind(host.mounts, [rootfs, ...mounts.filter((m) => m.device === 'bind').map((m) => m.source)]);
   try {
-    setUpHost(run, opts, mounts, id);
+    setUpHost(run, opts, mounts, id, hostMounts);
     firstRuncOp = run.ops.length;
     if (!spec.root) throw new RuncError('root must be specified');
     validateRootfs(run);
@@ -390,7 +395,7 @@ export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncP
     // A failure before runc's first op (the spec or the rootfs refused) leaves no container to look at.
     const started = run.ops.length > firstRuncOp || failure === null;
     const view = !started ? [] : nsTypes.has('mount') ? outcome.mountinfo : containerView(outcome.mountinfo, rootfs);
-    return { plan: { version: 1, ops: run.ops }, rootfs, steps: run.steps, firstRuncOp, outcome, view, failure, warnings: run.warnings };
+    return { plan: { version: 1, ops: run.ops }, rootfs, steps: run.steps, firstRuncOp, outcome, view, failure, warnings: run.warnings, hostMounts };
   }
 }
 
@@ -415,22 +420,38 @@ function validateRootfs(run: RuncRun): void {
   if (!isDir(st.mode)) throw new RuncError('unable to start container process: unable to start init: fork/exec /proc/self/exe: not a directory', 'ENOTDIR');
 }
 
-/** The host before runc starts: the bundle, the bind sources, the cgroup hierarchies. */
-function setUpHost(run: RuncRun, opts: RuncProfileOptions, mounts: RuncMount[], id: string): void {
+/**
+ * The host before runc starts: the host mounts behind the rootfs and the bind sources, the
+ * bundle, the bind sources, the cgroup hierarchies.
+ */
+function setUpHost(run: RuncRun, opts: RuncProfileOptions, mounts: RuncMount[], id: string, hostMounts: HostMount[]): void {
   run.step = 'host';
+  const exists = (path: string): boolean => typeof run.stat(path) !== 'string';
   const ensureDir = (path: string): void => {
     let cur = '';
     for (const part of path.split('/').filter(Boolean)) {
       cur += `/${part}`;
-      if (typeof run.stat(cur) === 'string') run.exec({ op: 'mkdir', path: cur, mode: 0o755 });
+      if (!exists(cur)) run.exec({ op: 'mkdir', path: cur, mode: 0o755 });
+    }
+  };
+  const files = new Set((opts.hostPaths ?? []).filter((h) => h.kind === 'file').map((h) => h.path));
+  const maker = new HostMountMaker({ exec: (op) => run.exec(op), exists, ensureDir }, files);
+  maker.make(hostMounts);
+  // A directory of the tree that is a host mount's mount point exists already (the mount's
+  // root): it takes the mode the host shows for it, which is the image's.
+  const tree = (ops: PlanOp[]): void => {
+    for (const op of ops) {
+      const st = op.op === 'mkdir' ? run.stat(op.path) : 'ENOENT';
+      if (typeof st === 'string') run.exec(op);
+      else if (op.op === 'mkdir' && (st.mode & 0o7777) !== (op.mode ?? 0o755)) run.exec({ op: 'chmod', path: op.path, mode: op.mode ?? 0o755 });
     }
   };
   ensureDir(dir(run.bundle));
-  if (opts.image) for (const op of imageOps(opts.image, run.bundle)) run.exec(op);
+  if (opts.image) tree(imageOps(opts.image, run.bundle));
   else ensureDir(run.bundle);
   for (const extra of opts.images ?? []) {
     ensureDir(dir(extra.at));
-    for (const op of imageOps(extra.image, extra.at)) run.exec(op);
+    tree(imageOps(extra.image, extra.at));
   }
   // Without an image the caller described no bundle contents: the rootfs is assumed to be there.
   // With one, the rootfs is what the image holds, and a missing one is runc's error (validateRootfs).
@@ -453,6 +474,7 @@ function setUpHost(run: RuncRun, opts: RuncProfileOptions, mounts: RuncMount[], 
       ensureDir(join(h.mountpoint, rel(h.root, containerCgroup(host, h, run.spec.linux?.cgroupsPath, id))));
     }
   }
+  maker.finish();
 }
 
 /** The data that mounts a host hierarchy again: its options, with `none` where only a name is. */

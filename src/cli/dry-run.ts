@@ -5,9 +5,13 @@
  * Without an argument it runs the bundled example (examples/bundles/runc-default: `runc spec`'s
  * config with a small rootfs image), so it needs no host files. A host bundle is read through
  * node:fs (src/host/bundle.ts) and nothing is written. `--host` reads this machine's cgroup
- * setup and /proc (src/host/host-facts.ts); without it an assumed cgroup v2 host stands in and
- * the output says so. `--native` (which implies `--host`: the kernel it runs on is this host's)
- * also applies the plan to the kernel through the native backend and prints the differences.
+ * setup, /proc and mount table (src/host/host-facts.ts: the mounts behind the rootfs and the bind
+ * sources are made again in the plan's host part, src/boot/host-mounts.ts); without it an assumed
+ * cgroup v2 host with every host path on one tmpfs stands in and the output says so;
+ * `--host-facts FILE` predicts for facts recorded elsewhere (a `--format json` document's `host`).
+ * `--native` (which implies `--host`: the kernel it runs on is this host's) also applies the plan
+ * to the kernel through the native backend and prints the differences; host filesystems the
+ * emulator stands in for run there as tmpfs (forNativeKernel), and the output says which.
  * Exit codes: 0 every mount would succeed, 1 one would fail (the output says which, with runc's
  * words), 2 an invalid spec or unreadable bundle, 3 `--native` cannot run here (one line why,
  * after the prediction).
@@ -20,7 +24,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ASSUMED_HOST, type HostFacts } from '../boot/host-facts.js';
+import { ASSUMED_HOST, HostFactsError, hostFactsFromDocument, type HostFacts, type HostMount } from '../boot/host-facts.js';
+import { forNativeKernel } from '../boot/host-mounts.js';
 import { ImageError, parseImage, type ImageNode } from '../boot/rootfs-image.js';
 import { absoluteBindSources, predictRunc, type RuncPrediction } from '../boot/runc-profile.js';
 import { parseSpec, SpecError, specWarnings, type OciSpec } from '../boot/spec.js';
@@ -28,7 +33,7 @@ import { compareRuntimes, runcContainerView, sideBySide, type Difference } from 
 import { DEFAULT_CONFIG, formatOverlay2, parseFileAccess, parseOverlay2, RunscConfigError, type RunscConfig } from '../boot/runsc/config.js';
 import { GVISOR_COMMIT, predictRunsc, type RunscPrediction } from '../boot/runsc/profile.js';
 import { treeExportGofer } from '../index.js';
-import { hostBindSources, readHostBundle } from '../host/bundle.js';
+import { hostBindSources, readHostBundle, throughSymlinks } from '../host/bundle.js';
 import { withCgroupJournal } from '../host/cgroup-cleanup.js';
 import { readHostFacts } from '../host/host-facts.js';
 import { NativeRunIncomplete, runNativeSync } from '../host/native.js';
@@ -41,6 +46,8 @@ export interface DryRunOptions {
   format: string;
   native: boolean;
   host: boolean;
+  /** A file of host facts (`--host-facts`): a `--format json` document, or its `host`. */
+  hostFacts?: string;
   /** `runc` (the default), `runsc`, or `runc,runsc` to compare them. */
   runtime?: string;
   /** runsc's --overlay2. */
@@ -63,6 +70,13 @@ interface LoadedBundle {
   image: ImageNode;
   images: { at: string; image: ImageNode }[];
   hostPaths: ReturnType<typeof hostBindSources>;
+  /**
+   * A bundle read from the host, whose paths are host paths; an example's lives in the sandbox
+   * only (at /bundle), so no host mount is behind it.
+   */
+  onHost: boolean;
+  /** What reading the host bundle found that the prediction does not follow (host paths through symlinks). */
+  hostWarnings: string[];
 }
 
 /** An example bundle by its directory (config.json + bundle.json). */
@@ -77,13 +91,15 @@ function load(arg: string | undefined): LoadedBundle {
   const exampleDir = arg === undefined ? join(examplesDir(), 'runc-default') : arg;
   if (existsSync(join(exampleDir, 'bundle.json')) && existsSync(join(exampleDir, 'config.json'))) {
     const { spec, image } = loadExample(exampleDir);
-    return { label: arg ?? 'examples/bundles/runc-default (bundled)', spec, bundle: '/bundle', image, images: [], hostPaths: [] };
+    return { label: arg ?? 'examples/bundles/runc-default (bundled)', spec, bundle: '/bundle', image, images: [], hostPaths: [], onHost: false, hostWarnings: [] };
   }
   const hb = readHostBundle(exampleDir);
   const spec = parseSpec(hb.configText);
   const images = hb.outsideRootfs ? [{ at: hb.outsideRootfs.path, image: hb.outsideRootfs.image }] : [];
   const outside = absoluteBindSources(spec).filter((p) => !(p + '/').startsWith(hb.dir + '/'));
-  return { label: hb.dir, spec, bundle: hb.dir, image: hb.image, images, hostPaths: hostBindSources(outside) };
+  const rootPath = spec.root?.path ?? 'rootfs';
+  const rootfs = rootPath.startsWith('/') ? rootPath : join(hb.dir, rootPath);
+  return { label: hb.dir, spec, bundle: hb.dir, image: hb.image, images, hostPaths: hostBindSources(outside), onHost: true, hostWarnings: throughSymlinks([rootfs, ...absoluteBindSources(spec)]) };
 }
 
 /** The bundle, or null after saying on `io` why it cannot be read (exit 2). */
@@ -197,23 +213,64 @@ export function nativeDifferences(prediction: RuncPrediction, native: Outcome): 
   return { diff: c.equal ? [] : c.diff.split('\n'), preexisting };
 }
 
-/** The host facts runc's prediction rests on, and the note that says where they came from. */
-function hostFactsFor(opts: DryRunOptions): { host: HostFacts; hostNote: string | null } {
+/** What an assumed host leaves open: the lines that would change with the host. */
+const HOST_DEPENDENT =
+  'cgroup lines, /dev/core, and the lines of the rootfs and every bind mount (their filesystem, source, super options, flags, root and propagation are those of the host mount the path lives on) depend on the host';
+
+/**
+ * The host facts runc's prediction rests on, and the note that says where they came from; a
+ * string alone when the facts cannot be had as asked (exit 2).
+ */
+function hostFactsFor(opts: DryRunOptions): { host: HostFacts; hostNote: string | null } | string {
+  if (opts.hostFacts !== undefined) {
+    if (opts.native || opts.host) return `--host-facts replays facts recorded elsewhere; --${opts.native ? 'native' : 'host'} reads this machine's (use one or the other)`;
+    try {
+      const host = hostFactsFromDocument(JSON.parse(readFileSync(opts.hostFacts, 'utf8')));
+      return { host, hostNote: `host facts from ${opts.hostFacts}: ${factsSummary(host)}` };
+    } catch (e) {
+      if (e instanceof HostFactsError || e instanceof SyntaxError) return `invalid host facts ${opts.hostFacts}: ${e.message}`;
+      const err = e as NodeJS.ErrnoException;
+      if (err.code) return `cannot read host facts ${opts.hostFacts}: ${err.code}`;
+      throw e;
+    }
+  }
   // The kernel --native runs on is this host's: predict for it, or the two would differ by design.
-  if (!opts.host && !opts.native) return { host: ASSUMED_HOST, hostNote: 'host not read (pass --host to read this machine): assumed a cgroup v2 host whose kernel has /proc/kcore; cgroup lines depend on the host' };
+  if (!opts.host && !opts.native) return { host: ASSUMED_HOST, hostNote: `host not read (pass --host to read this machine): assumed a cgroup v2 host whose kernel has /proc/kcore, every host path on one tmpfs (none, mode=755); ${HOST_DEPENDENT}` };
   const read = readHostFacts();
-  if (!read) return { host: ASSUMED_HOST, hostNote: 'could not read this host (not Linux, or no /proc): assumed a cgroup v2 host' };
-  return { host: read, hostNote: `host read${opts.host ? '' : ' (--native implies --host)'}: cgroup ${read.cgroupUnified ? 'v2' : `v1 (${read.cgroupV1.length} hierarchies)`}, /proc/kcore ${read.kcore ? 'present' : 'absent'}` };
+  if (!read) return { host: ASSUMED_HOST, hostNote: `could not read this host (not Linux, or no /proc): assumed a cgroup v2 host, every host path on one tmpfs; ${HOST_DEPENDENT}` };
+  return { host: read, hostNote: `host read${opts.host ? '' : ' (--native implies --host)'}: ${factsSummary(read)}` };
+}
+
+function factsSummary(f: HostFacts): string {
+  return `cgroup ${f.cgroupUnified ? 'v2' : `v1 (${f.cgroupV1.length} hierarchies)`}, /proc/kcore ${f.kcore ? 'present' : 'absent'}`;
+}
+
+/** The host mounts a prediction made again, for its note: `ext4 /dev/vda on /, tmpfs hostvol on /srv/vol`. */
+function mountsNote(mounts: readonly HostMount[]): string {
+  if (!mounts.length) return '';
+  return `; the rootfs and bind sources live on ${mounts.map((m) => `${m.fstype} ${m.source}${m.root === '/' ? '' : `[${m.root}]`} on ${m.mountpoint} (${m.options}${m.optional ? ` ${m.optional}` : ''})`).join(', ')}`;
 }
 
 function predictRuncFor(b: LoadedBundle, host: HostFacts): RuncPrediction {
-  return predictRunc(b.spec, { bundle: b.bundle, image: b.image, images: b.images, hostPaths: b.hostPaths, host, emulated: { totalRamPages: hostRamPages() } });
+  // An example is not on the host: its bundle sits on the sandbox's root tmpfs, whatever the host.
+  const facts = b.onHost ? host : { ...host, mounts: [] };
+  return predictRunc(b.spec, { bundle: b.bundle, image: b.image, images: b.images, hostPaths: b.hostPaths, host: facts, emulated: { totalRamPages: hostRamPages() } });
 }
 
-/** The JSON document of a runc prediction (`--format json`), the bundle aside. */
+/** What the kernel could not check of the host mounts the emulator stands in for. */
+function standinsNote(standins: readonly HostMount[]): string {
+  const which = standins.map((m) => `${m.fstype} ${m.source} on ${m.mountpoint}`).join(', ');
+  return `the sandbox mounts no host filesystem (${which}): the kernel ran the plan with a tmpfs for each, with the same flags, root and propagation, so it checked what runc does with those mounts, not the lines' fstype, source or super options, which are the host's as read`;
+}
+
+/**
+ * The JSON document of a runc prediction (`--format json`), the bundle aside. `host` is every
+ * fact the prediction used, the mount table cut to the mounts behind the rootfs and the bind
+ * sources: what `--host-facts` takes to predict the same elsewhere.
+ */
 function runcDocument(host: HostFacts, p: RuncPrediction, hostNote: string | null, warnings: string[]): Record<string, unknown> {
   return {
-    host: { source: host.source, cgroupUnified: host.cgroupUnified },
+    host: { ...host, mounts: p.hostMounts },
     plan: p.plan,
     steps: p.steps,
     firstRuncOp: p.firstRuncOp,
@@ -239,26 +296,38 @@ export function runDryRunCommand(arg: string | undefined, opts: DryRunOptions, i
     io.err('vfsemu: --overlay2 and --file-access are runsc flags; add --runtime runsc (or runc,runsc)\n');
     return 2;
   }
+  const facts = hostFactsFor(opts);
+  if (typeof facts === 'string') {
+    io.err(`vfsemu: ${facts}\n`);
+    return 2;
+  }
   const b = loadOrReport(arg, io);
   if (!b) return 2;
-  const { host, hostNote } = hostFactsFor(opts);
+  const { host } = facts;
   const prediction = predictRuncFor(b, host);
-  const warnings = [...specWarnings(b.spec), ...prediction.warnings];
+  const hostNote = facts.hostNote && facts.hostNote + mountsNote(prediction.hostMounts);
+  const warnings = [...specWarnings(b.spec), ...b.hostWarnings, ...prediction.warnings];
   let native: Outcome | null = null;
   let nativeDiff: string[] = [];
   let preexisting = 0;
   let nativeUnavailable: string | null = null;
+  let standins: HostMount[] = [];
   if (opts.native) {
     try {
-      native = runNativeCleaningCgroups(prediction, host);
-      ({ diff: nativeDiff, preexisting } = nativeDifferences(prediction, native));
+      // The kernel's sandbox mounts none of the host's own filesystems: the plan it runs has a
+      // tmpfs for each the emulator stands in for, and is compared with that plan's prediction.
+      const forKernel = forNativeKernel({ ...host, mounts: prediction.hostMounts });
+      standins = forKernel.standins;
+      const compared = standins.length ? predictRuncFor(b, forKernel.host) : prediction;
+      native = runNativeCleaningCgroups(compared, host);
+      ({ diff: nativeDiff, preexisting } = nativeDifferences(compared, native));
     } catch (e) {
       if (e instanceof BackendUnavailable || e instanceof NativeRunIncomplete) nativeUnavailable = e.message;
       else throw e;
     }
   }
   if (opts.format === 'json') {
-    const doc = { bundle: b.label, ...runcDocument(host, prediction, hostNote, warnings), ...(native ? { native, nativeDifferences: nativeDiff, nativePreexisting: preexisting } : {}), ...(nativeUnavailable ? { nativeUnavailable } : {}) };
+    const doc = { bundle: b.label, ...runcDocument(host, prediction, hostNote, warnings), ...(native ? { native, nativeDifferences: nativeDiff, nativePreexisting: preexisting, nativeStandins: standins } : {}), ...(nativeUnavailable ? { nativeUnavailable } : {}) };
     io.out(JSON.stringify(doc, null, 2) + '\n');
   } else {
     // No table at all when runc stops before it makes the container (an empty one would be a claim).
@@ -266,6 +335,7 @@ export function runDryRunCommand(arg: string | undefined, opts: DryRunOptions, i
     io.err(summary(prediction, hostNote, warnings));
     if (native) {
       if (preexisting) io.err(`native: ${preexisting} director${preexisting === 1 ? 'y' : 'ies'} of the host part already exist here (EEXIST; runc's own cgroups), not counted as differences\n`);
+      if (standins.length) io.err(`native: ${standinsNote(standins)}\n`);
       io.err(nativeDiff.length ? `native differs:\n${nativeDiff.map((d) => `  ${d}`).join('\n')}\n` : 'native: the kernel agrees, op for op and line for line\n');
     }
   }
@@ -356,13 +426,19 @@ function runRunscDryRun(arg: string | undefined, opts: DryRunOptions, withRunc: 
       // As for runc: no table when runsc stops before the container's root exists.
       if (runsc.view.length) io.out(table(runsc.view, opts.format, ''));
       io.err(runscSummary(runsc));
-      if (opts.host) io.err("note: --host changes nothing for runsc: its cgroups and /proc are the Sentry's own\n");
+      if (opts.host || opts.hostFacts !== undefined) io.err("note: --host and --host-facts change nothing for runsc: its cgroups and /proc are the Sentry's own\n");
     }
     return runsc.failure ? 1 : 0;
   }
-  const { host, hostNote } = hostFactsFor(opts);
+  const facts = hostFactsFor(opts);
+  if (typeof facts === 'string') {
+    io.err(`vfsemu: ${facts}\n`);
+    return 2;
+  }
+  const { host } = facts;
   const runc = predictRuncFor(b, host);
-  const runcWarnings = [...specWarnings(b.spec), ...runc.warnings];
+  const hostNote = facts.hostNote && facts.hostNote + mountsNote(runc.hostMounts);
+  const runcWarnings = [...specWarnings(b.spec), ...b.hostWarnings, ...runc.warnings];
   const differences = compareRuntimes(b.spec, runc, runsc);
   if (opts.format === 'json') {
     io.out(JSON.stringify({ bundle: b.label, runc: runcDocument(host, runc, hostNote, runcWarnings), runsc: runscDocument(runsc), differences }, null, 2) + '\n');

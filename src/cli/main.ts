@@ -36,11 +36,12 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[bundle]', 'bundle directory, or its config.json')
     .option('--format <f>', 'tree, mountinfo or json', 'tree')
     .option('--native', 'also apply the plan to this kernel and show the differences (implies --host)', false)
-    .option('--host', "read this host's cgroup setup and /proc (default: assume a cgroup v2 host)", false)
+    .option('--host', "read this host's cgroup setup, /proc and mount table (default: assume a cgroup v2 host, every host path on one tmpfs)", false)
+    .option('--host-facts <file>', "predict for the host facts of a file: a `dry-run --format json` document's `host`, as recorded on another machine")
     .option('--runtime <r>', 'runc, runsc (gVisor), or runc,runsc to compare them side by side', 'runc')
     .option('--overlay2 <spec>', "runsc's --overlay2: root:self (its default), root:memory, all:memory, all:self, none, …")
     .option('--file-access <mode>', "runsc's --file-access for the root: exclusive (its default) or shared")
-    .action((bundle: string | undefined, opts: { format: string; native: boolean; host: boolean; runtime: string; overlay2?: string; fileAccess?: string }) => {
+    .action((bundle: string | undefined, opts: { format: string; native: boolean; host: boolean; hostFacts?: string; runtime: string; overlay2?: string; fileAccess?: string }) => {
       code = runDryRunCommand(bundle, opts, io);
     });
   const plan = program.command('plan').description('run mount plans (the format: docs/plan-format.md)');

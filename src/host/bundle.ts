@@ -5,7 +5,7 @@
  * absolute bind sources the spec names (lstat'ed, never read). File contents are left out of the
  * image (no mount depends on them), so a large rootfs costs one lstat a file.
  */
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ImageNode } from '../boot/rootfs-image.js';
 import type { HostPath } from '../boot/runc-profile.js';
@@ -93,6 +93,25 @@ export function hostBindSources(paths: readonly string[]): HostPath[] {
     } catch {
       // stat(2) fails: runc's os.Stat(source) does too, and the prediction reports it.
     }
+  }
+  return out;
+}
+
+/**
+ * Warnings for host paths (the rootfs, absolute bind sources) reached through a symlink: the host
+ * mounts behind them are looked up by the path as written (src/boot/host-facts.ts mountsBehind),
+ * and the bundle image does not carry links above the bundle.
+ */
+export function throughSymlinks(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    let real: string;
+    try {
+      real = realpathSync(p);
+    } catch {
+      continue; // missing: runc's error to give
+    }
+    if (real !== resolve(p)) out.push(`${p} is ${real} on this host (through a symlink): the host mount behind it was looked up by the path as written`);
   }
   return out;
 }

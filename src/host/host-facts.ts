@@ -1,27 +1,21 @@
 /**
- * Reading the host facts a runc dry-run depends on (src/boot/host-facts.ts): the cgroup mounts
- * from /proc/self/mountinfo, the controllers from /proc/cgroups, this process's cgroups from
+ * Reading the host facts a runc dry-run depends on (src/boot/host-facts.ts): the mount table
+ * (/proc/self/mountinfo: the mounts behind the rootfs and the bind sources, the cgroup mounts), the controllers from /proc/cgroups, this process's cgroups from
  * /proc/self/cgroup, /proc/kcore's existence and /proc's top level. Only reads; on anything but Linux, or when /proc cannot be read, the
  * caller falls back to ASSUMED_HOST and says so.
  */
 import { existsSync, readdirSync, readFileSync, lstatSync, readlinkSync } from 'node:fs';
-import { ASSUMED_HOST, parseSelfCgroup, type HostCgroupMount, type HostFacts } from '../boot/host-facts.js';
+import { ASSUMED_HOST, parseMountinfo, parseSelfCgroup, type HostCgroupMount, type HostFacts } from '../boot/host-facts.js';
 import type { ProcEntry } from '../fs/proc/proc.js';
-
-const unmangle = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 
 /** The cgroup lines of a mountinfo text, in order. */
 export function cgroupMountsOf(mountinfo: string): { v1: HostCgroupMount[]; v2: { mountpoint: string; options: string }[] } {
   const v1: HostCgroupMount[] = [];
   const v2: { mountpoint: string; options: string }[] = [];
-  for (const line of mountinfo.split('\n')) {
-    const f = line.split(' ');
-    const sep = f.indexOf('-');
-    if (sep < 0) continue;
-    const fstype = f[sep + 1];
-    const superOpts = (f[sep + 3] ?? '').split(',').filter((o) => o !== 'rw' && o !== 'ro').join(',');
-    if (fstype === 'cgroup') v1.push({ mountpoint: unmangle(f[4]!), root: unmangle(f[3]!), options: superOpts });
-    else if (fstype === 'cgroup2') v2.push({ mountpoint: unmangle(f[4]!), options: superOpts });
+  for (const m of parseMountinfo(mountinfo)) {
+    const superOpts = m.superOptions.split(',').filter((o) => o !== 'rw' && o !== 'ro').join(',');
+    if (m.fstype === 'cgroup') v1.push({ mountpoint: m.mountpoint, root: m.root, options: superOpts });
+    else if (m.fstype === 'cgroup2') v2.push({ mountpoint: m.mountpoint, options: superOpts });
   }
   return { v1, v2 };
 }
@@ -59,6 +53,7 @@ export function hostFactsFrom(src: HostFactsSources): HostFacts {
     selfCgroup: parseSelfCgroup(src.selfCgroup ?? ''),
     kcore: src.kcore,
     procEntries: src.procEntries,
+    mounts: parseMountinfo(src.mountinfo),
   };
 }
 

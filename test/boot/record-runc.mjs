@@ -14,6 +14,12 @@
  *   as given; `hostCopy` files, busybox, copied from the host) and the recording spec. So the
  *   container's root is `/bundle/rootfs` of a tmpfs `none`, as in the emulator's sandbox, and
  *   nothing is left on the host when the child's namespace goes.
+ * - An example may name host mounts in `host-mounts.json` (`hostMounts`): tmpfs mounts the host
+ *   has under the bundle, made in the child's namespace before the bundle's tree is written into
+ *   them (read-only and propagation after it), as the prediction's host part makes them
+ *   (src/boot/host-mounts.ts). They go with the namespace, like the rest. The child's mount
+ *   table as runc is about to see it comes back with the result; NAME.host-mounts keeps its lines
+ *   at and under the mkdtemp directory, renamed RECORDING_TOP, for the recorded comparison.
  * - The recording spec (`recordingSpec`) is the bundle's with its process replaced by
  *   `cat /proc/self/mountinfo` (its `terminal` kept), and its cgroupsPath by /vfsemu-rec-NAME:
  *   one level, which runc removes again when the container goes (runc leaves the parents of a
@@ -37,6 +43,20 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 export const EXAMPLES = join(here, '..', '..', 'examples', 'bundles');
 export const RECORDINGS = join(here, 'runc');
+/** The mkdtemp directory's name in NAME.host-mounts (and the bundle's path there: RECORDING_TOP/bundle). */
+export const RECORDING_TOP = '/tmp/vfsemu-runc.REC';
+
+/**
+ * An example's host mounts (examples/bundles/NAME/host-mounts.json), or []: each
+ * `{ path, source, data, flags?, readonly?, propagation? }`, `path` relative to the bundle,
+ * `flags` the per-mount ones (nosuid, nodev, noexec, noatime, …), `readonly` `"super"` (a
+ * remount: the filesystem and the mount) or `"mount"` (a bind remount: the mount only),
+ * `propagation` `"shared"`.
+ */
+export function hostMounts(name) {
+  const f = join(EXAMPLES, name, 'host-mounts.json');
+  return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : [];
+}
 
 /** The bundle's spec as the recording runs it (`terminal` as the spec says, unless overridden). */
 export function recordingSpec(spec, name, { terminal = spec.process?.terminal === true } = {}) {
@@ -78,12 +98,14 @@ export function normaliseError(stderr) {
   return msg.replace(/\/proc\/self\/fd\/[0-9]+/g, '/proc/self/fd/N').replace(/\/tmp\/vfsemu-runc\.[A-Za-z0-9]+\/bundle/g, '/bundle') + '\n';
 }
 
-/** Mount ids and device numbers as tokens by first appearance. */
+/** Mount ids, device numbers and peer-group numbers as tokens by first appearance. */
 export function normaliseRecording(text) {
   const ids = new Map();
   const devs = new Map();
+  const groups = new Map();
   const id = (x) => (ids.has(x) ? ids.get(x) : (ids.set(x, `M${ids.size + 1}`), ids.get(x)));
   const dev = (x) => (devs.has(x) ? devs.get(x) : (devs.set(x, `D${devs.size + 1}`), devs.get(x)));
+  const group = (x) => (groups.has(x) ? groups.get(x) : (groups.set(x, `P${groups.size + 1}`), groups.get(x)));
   return text
     .split('\n')
     .filter(Boolean)
@@ -92,6 +114,7 @@ export function normaliseRecording(text) {
       f[0] = id(f[0]);
       f[1] = id(f[1]);
       f[2] = dev(f[2]);
+      for (let i = 6; i < f.length && f[i] !== '-'; i++) f[i] = f[i].replace(/^(shared|master|propagate_from):(\d+)$/, (_, kind, n) => `${kind}:${group(n)}`);
       return f.join(' ');
     });
 }
@@ -103,7 +126,19 @@ function inner(name, overrides) {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'mode=755', 'none', top]);
     const bundle = join(top, 'bundle');
     const dir = join(EXAMPLES, name);
+    const mounts = hostMounts(name);
+    for (const m of mounts) {
+      const at = join(bundle, m.path);
+      mkdirSync(at, { recursive: true });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', [m.data, ...(m.flags ?? [])].filter(Boolean).join(','), m.source, at]);
+    }
     materialise(JSON.parse(readFileSync(join(dir, 'bundle.json'), 'utf8')), bundle);
+    for (const m of mounts) {
+      const at = join(bundle, m.path);
+      if (m.readonly) execFileSync('mount', ['-o', ['remount', ...(m.readonly === 'mount' ? ['bind'] : []), 'ro', ...(m.flags ?? [])].join(','), at]);
+      if (m.propagation) execFileSync('mount', [`--make-${m.propagation}`, at]);
+    }
+    const hostMountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
     const spec = recordingSpec(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), name, overrides);
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
     const argv = ['runc', '--root', join(top, 'state'), 'run', '--bundle', bundle, `vfsemu-rec-${name}`];
@@ -117,7 +152,7 @@ function inner(name, overrides) {
     // The terminal's echo of what runc writes to it before the output (a NUL, shown as ^@).
     const stdout = spec.process.terminal ? r.stdout.replace(/[\r\0]/g, '').replace(/^(\^@)+/gm, '') : r.stdout;
     const stderr = spec.process.terminal ? (existsSync(errFile) ? readFileSync(errFile, 'utf8') : '') : r.stderr;
-    process.stdout.write(JSON.stringify({ status: r.status, stdout, stderr, ms }));
+    process.stdout.write(JSON.stringify({ status: r.status, stdout, stderr, ms, top, bundle, hostMountinfo }));
   } finally {
     spawnSync('umount', ['-l', top]);
     rmdirSync(top);
@@ -130,7 +165,22 @@ function shellQuote(s) {
 }
 
 /**
- * Runs one example under runc in a private mount namespace: { status, stdout, stderr, ms }.
+ * The lines of a mount table at and under `top`, with `top` renamed RECORDING_TOP (NAME.host-mounts).
+ */
+export function recordedHostMounts(mountinfo, top) {
+  return mountinfo
+    .split('\n')
+    .filter((l) => {
+      const mp = l.split(' ')[4] ?? '';
+      return mp === top || mp.startsWith(`${top}/`);
+    })
+    .map((l) => l.split(top).join(RECORDING_TOP))
+    .join('\n') + '\n';
+}
+
+/**
+ * Runs one example under runc in a private mount namespace: { status, stdout, stderr, ms, top,
+ * bundle, hostMountinfo } (`hostMountinfo`: the namespace's table as runc was started in it).
  * `overrides` go to recordingSpec ({ terminal: false } for a run without a console).
  */
 export function runExample(name, overrides = {}) {
@@ -207,6 +257,7 @@ function main(args) {
   writeFileSync(join(RECORDINGS, 'host.json'), JSON.stringify(hostSources(), null, 1) + '\n');
   for (const name of names) {
     const r = runExample(name);
+    if (hostMounts(name).length) writeFileSync(join(RECORDINGS, `${name}.host-mounts`), recordedHostMounts(r.hostMountinfo, r.top));
     if (r.status === 0) {
       writeFileSync(join(RECORDINGS, `${name}.mountinfo`), r.stdout);
       console.log(`${name}: ${r.stdout.split('\n').filter(Boolean).length} mounts`);

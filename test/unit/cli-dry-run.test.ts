@@ -12,7 +12,7 @@ import { formatTree, runDryRunCommand } from '../../src/cli/dry-run.js';
 import { nativeUnavailableReason } from '../../src/host/native.js';
 import { noPrivilege, warnIfSkipped } from '../native/helpers.js';
 
-function run(arg: string | undefined, opts: Partial<{ format: string; native: boolean; host: boolean }> = {}) {
+function run(arg: string | undefined, opts: Partial<{ format: string; native: boolean; host: boolean; hostFacts: string }> = {}) {
   let out = '';
   let err = '';
   const code = runDryRunCommand(arg, { format: 'tree', native: false, host: false, ...opts }, { out: (s) => void (out += s), err: (s) => void (err += s) });
@@ -113,6 +113,52 @@ describe('vfsemu dry-run on the example bundles', () => {
     expect(r.code).toBe(0);
     expect(r.err).toMatch(process.platform === 'linux' ? /^note: host read: cgroup v[12]/m : /^note: could not read this host/m);
   });
+
+  it('says without --host which lines depend on the host', () => {
+    expect(run(undefined).err).toMatch(/^note: host not read .*every host path on one tmpfs \(none, mode=755\); cgroup lines, \/dev\/core, and the lines of the rootfs and every bind mount .* depend on the host$/m);
+  });
+});
+
+describe('vfsemu dry-run --host: the host mounts behind the rootfs and the bind sources', () => {
+  /** host-volumes' bundle, with facts that put it on an ext4 root and its volume on a host tmpfs. */
+  const facts = (dir: string) => ({
+    bundle: dir,
+    host: {
+      source: 'host', cgroupUnified: true, cgroupV1: [], cgroup2Flags: [], cgroupControllers: ['cpu'], selfCgroup: {}, kcore: false, procEntries: [],
+      mounts: [
+        { id: 27, parent: 1, dev: '254:0', root: '/', mountpoint: '/', options: 'rw,relatime', optional: 'shared:1', fstype: 'ext4', source: '/dev/vda', superOptions: 'rw,discard' },
+        { id: 40, parent: 27, dev: '0:50', root: '/', mountpoint: join(dir, 'vol'), options: 'rw,nosuid,nodev,noexec,relatime', optional: '', fstype: 'tmpfs', source: 'hostvol', superOptions: 'rw,size=1024k,mode=750' },
+      ],
+    },
+  });
+
+  it('replays facts recorded elsewhere (--host-facts), records the mounts it used in --format json, and refuses --host with them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vfsemu-facts-'));
+    try {
+      const bundle = join(dir, 'b');
+      mkdirSync(join(bundle, 'rootfs'), { recursive: true });
+      mkdirSync(join(bundle, 'vol', 'data'), { recursive: true });
+      writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', root: { path: 'rootfs' }, mounts: [{ destination: '/data', type: 'bind', source: 'vol/data', options: ['bind'] }], linux: { namespaces: [{ type: 'mount' }] } }));
+      const file = join(dir, 'facts.json');
+      writeFileSync(file, JSON.stringify(facts(bundle)));
+      const r = run(bundle, { format: 'mountinfo', hostFacts: file });
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`^\\d+ \\d+ \\d+:\\d+ ${bundle}/rootfs / rw,relatime master:\\d+ - ext4 /dev/vda rw,discard$`, 'm'));
+      expect(r.out).toMatch(/^\d+ \d+ \d+:\d+ \/data \/data rw,nosuid,nodev,noexec,relatime - tmpfs hostvol rw,size=1024k,mode=750$/m);
+      expect(r.err).toMatch(/^note: host facts from .*facts.json: cgroup v2, \/proc\/kcore absent; the rootfs and bind sources live on ext4 \/dev\/vda on \/ \(rw,relatime shared:1\), tmpfs hostvol on /m);
+      const j = JSON.parse(run(bundle, { format: 'json', hostFacts: file }).out) as { host: { source: string; mounts: unknown[] } };
+      expect(j.host.source).toBe('file');
+      expect(j.host.mounts).toEqual(facts(bundle).host.mounts);
+      // The document itself is a facts file: the same prediction again.
+      writeFileSync(file, JSON.stringify(j));
+      expect(run(bundle, { format: 'mountinfo', hostFacts: file }).out).toBe(r.out);
+      expect(run(bundle, { hostFacts: file, host: true })).toMatchObject({ code: 2, err: expect.stringMatching(/--host-facts replays facts recorded elsewhere/) });
+      writeFileSync(file, JSON.stringify({ host: { ...facts(bundle).host, mounts: 'none' } }));
+      expect(run(bundle, { hostFacts: file })).toMatchObject({ code: 2, err: expect.stringMatching(/^vfsemu: invalid host facts .*: host\.mounts: not a list/) });
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
 });
 
 describe('vfsemu dry-run on invalid input', () => {
@@ -167,6 +213,21 @@ describe('vfsemu dry-run --native', () => {
     }
     expect(r.err).not.toMatch(/\n\s+at /);
     expect(r.err).toMatch(/^note: host read \(--native implies --host\)/m);
+  });
+
+  it('runs a host bundle\'s plan with the host mounts behind it on the kernel, saying what it could not compare', () => {
+    withBundle({ ociVersion: '1.0.2', root: { path: 'rootfs' }, mounts: [{ destination: '/data', type: 'bind', source: 'data', options: ['bind', 'ro'] }], linux: { namespaces: [{ type: 'mount' }] } }, [], (dir) => {
+      mkdirSync(join(dir, 'data'));
+      const r = run(dir, { native: true, format: 'json' });
+      if (noPrivilege) return void expect(r.code).toBe(3);
+      expect(r.code).toBe(0);
+      const j = JSON.parse(r.out) as { host: { mounts: { fstype: string }[] }; nativeDifferences: string[]; nativeStandins: { fstype: string }[] };
+      // Wherever tmpdir() lies here, the rootfs lives on a host mount, made again in the plan.
+      expect(j.host.mounts.length).toBeGreaterThan(0);
+      expect(j.nativeDifferences).toEqual([]);
+      expect(j.nativeStandins).toEqual(expect.arrayContaining(j.host.mounts.filter((m) => m.fstype !== 'tmpfs')));
+      if (j.nativeStandins.length) expect(run(dir, { native: true }).err).toMatch(/^native: the sandbox mounts no host filesystem \(\S+ \S+ on [^)]*\): the kernel ran the plan with a tmpfs for each/m);
+    });
   });
 
   it.skipIf(noPrivilege)('runs the same plan on the kernel and says where it differs (here: nowhere)', () => {
