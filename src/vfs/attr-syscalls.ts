@@ -15,6 +15,7 @@ import type { Path } from './mount.js';
 import { MAY_WRITE, inodePermission } from './permission.js';
 import type { Process } from './process.js';
 import { UTIME_NOW, UTIME_OMIT, type Timespec } from './time.js';
+import { INVALID_ID } from './user-namespace.js';
 
 /** The path an *at() attribute call names: `flags` may hold AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH, nothing else (EINVAL). */
 function atPath(p: Process, dirfd: number, path: string, flags: number): Path {
@@ -37,7 +38,7 @@ export function fchmod(p: Process, fd: number, mode: number): void {
 /** chmod_common(). */
 function chmodCommon(p: Process, target: Path, mode: number): void {
   mntWantWrite(target.mnt);
-  notifyChange(p.creds, target.dentry.inode, { mode: mode & 0o7777 }, p.kernel.clock.now());
+  notifyChange(p.creds, target.dentry.inode, { mode: mode & 0o7777 }, p.kernel.clock.now(), target.mnt.idmap);
 }
 
 /** fchownat(2); chown(2) is flags 0, lchown(2) AT_SYMLINK_NOFOLLOW. */
@@ -49,12 +50,25 @@ export function fchown(p: Process, fd: number, uid: number, gid: number): void {
   chownCommon(p, fdget(p, fd).path, uid, gid);
 }
 
-/** chown_common(): -1 leaves an id alone; a non-directory loses setuid and effective setgid. */
+/**
+ * chown_common(): -1 leaves an id alone; a non-directory loses setuid and effective setgid. The
+ * ids are the caller's user namespace's, EINVAL where it maps none (make_kuid()); they name the
+ * owner as seen through the mount (a vfsuid: setattr_vfsuid()), which notify_change() writes down
+ * through the mount's idmapping.
+ */
 function chownCommon(p: Process, target: Path, uid: number, gid: number): void {
   mntWantWrite(target.mnt);
+  const ns = p.creds.userNs;
+  const keep = (id: number, make: (id: number) => number): number | undefined => {
+    if (id === -1 || id === 0xffffffff) return undefined;
+    const k = make(id);
+    if (k === INVALID_ID) throw errno('EINVAL');
+    return k;
+  };
+  const kuid = keep(uid, (id) => ns.makeKuid(id));
+  const kgid = keep(gid, (id) => ns.makeKgid(id));
   const inode = target.dentry.inode;
-  const keep = (id: number): number | undefined => (id === -1 || id === 0xffffffff ? undefined : id);
-  notifyChange(p.creds, inode, { uid: keep(uid), gid: keep(gid), killSuid: !isDir(inode.mode) }, p.kernel.clock.now());
+  notifyChange(p.creds, inode, { uid: kuid, gid: kgid, killSuid: !isDir(inode.mode) }, p.kernel.clock.now(), target.mnt.idmap);
 }
 
 /** do_sys_truncate(): EINVAL for a negative length or a non-regular file, EISDIR for a directory, then EROFS, then write permission. */
@@ -65,7 +79,7 @@ export function truncate(p: Process, path: string, length: number): void {
   if (isDir(inode.mode)) throw errno('EISDIR');
   if (!isReg(inode.mode)) throw errno('EINVAL');
   mntWantWrite(target.mnt);
-  inodePermission(p.creds, inode, MAY_WRITE);
+  inodePermission(p.creds, inode, MAY_WRITE, target.mnt.idmap);
   doTruncate(p, inode, length);
 }
 
@@ -89,7 +103,7 @@ export function utimensat(p: Process, dirfd: number, path: string | null, times:
   const target = path === null ? p.fds.get(dirfd).path : atPath(p, dirfd, path, flags);
   mntWantWrite(target.mnt);
   const pick = (t: Timespec | undefined): Timespec | 'now' | undefined => (!t || t.nsec === UTIME_NOW ? 'now' : t.nsec === UTIME_OMIT ? undefined : t);
-  notifyChange(p.creds, target.dentry.inode, { atime: pick(times?.[0]), mtime: pick(times?.[1]) }, p.kernel.clock.now());
+  notifyChange(p.creds, target.dentry.inode, { atime: pick(times?.[0]), mtime: pick(times?.[1]) }, p.kernel.clock.now(), target.mnt.idmap);
 }
 
 /** umask(2): sets the mask to `mask & 0777` and returns the old one; it cannot fail. */

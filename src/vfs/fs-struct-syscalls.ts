@@ -10,26 +10,27 @@ import { Cap } from './creds.js';
 import { errno } from './errno.js';
 import { AT_FDCWD } from './file-syscalls.js';
 import { isDir, type Inode } from './inode.js';
+import type { MntIdmap } from './idmapping.js';
 import { MAY_EXEC, inodePermission } from './permission.js';
 import type { Process } from './process.js';
 import { pathFrom } from './resolve.js';
 
 /** What chdir, fchdir and chroot ask of their target: a directory, searchable. */
-function maySetDir(p: Process, inode: Inode): void {
+function maySetDir(p: Process, inode: Inode, idmap?: MntIdmap): void {
   if (!isDir(inode.mode)) throw errno('ENOTDIR');
-  inodePermission(p.creds, inode, MAY_EXEC);
+  inodePermission(p.creds, inode, MAY_EXEC, idmap);
 }
 
 export function chdir(p: Process, path: string): void {
   const target = p.lookup(AT_FDCWD, path, true);
-  maySetDir(p, target.dentry.inode);
+  maySetDir(p, target.dentry.inode, target.mnt.idmap);
   p.setCwd(target);
 }
 
 /** fchdir(2): an O_PATH descriptor of a directory will do (fdget_raw()). */
 export function fchdir(p: Process, fd: number): void {
   const f = p.fds.get(fd);
-  maySetDir(p, f.inode);
+  maySetDir(p, f.inode, f.path.mnt.idmap);
   p.setCwd(f.path);
 }
 
@@ -41,7 +42,8 @@ export function getcwd(p: Process): string {
 
 export function chroot(p: Process, path: string): void {
   const target = p.lookup(AT_FDCWD, path, true);
-  maySetDir(p, target.dentry.inode);
-  if (!p.creds.capable(Cap.SYS_CHROOT)) throw errno('EPERM');
+  maySetDir(p, target.dentry.inode, target.mnt.idmap);
+  // CAP_SYS_CHROOT in the task's own user namespace (ns_capable(current_user_ns())).
+  if (!p.creds.nsCapable(p.creds.userNs, Cap.SYS_CHROOT)) throw errno('EPERM');
   p.setRoot(target);
 }

@@ -300,6 +300,12 @@ export interface P9Transports {
 /** A filesystem type in the registry (`/proc/filesystems`). */
 export interface FileSystemType {
   readonly name: string;
+  /**
+   * file_system_type.fs_flags that the VFS asks about: FS_USERNS_MOUNT (may be mounted by root of
+   * a user namespace) and FS_ALLOW_IDMAP (supports idmapped mounts); see fs-flags.ts. Absent: the
+   * VFS's table of the kernel's types there.
+   */
+  readonly fsFlags?: number;
   /** Makes a new superblock: mount(2) without MS_BIND/MS_REMOUNT/MS_MOVE. */
   mount(ctx: FsContext, source: string, flags: number, data: string): SuperBlock;
 }

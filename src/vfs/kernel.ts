@@ -16,6 +16,7 @@ import { attachMnt, MountNamespace } from './mount-namespace.js';
 import { NetNamespace } from './net-namespace.js';
 import { CL_COPY_UNBINDABLE, Propagation } from './propagation.js';
 import { SteppingClock, type Clock } from './time.js';
+import { INIT_USER_NS, type UserNamespace } from './user-namespace.js';
 
 export interface KernelOptions {
   clock?: Clock;
@@ -144,6 +145,7 @@ export class Kernel {
    */
   cloneMount(old: Mount, root: Dentry, flag: number): Mount {
     const m = this.mountOf(old.sb, root, old.devname, old.flags);
+    m.idmap = old.idmap;
     this.propagation.cloneSharing(m, old, flag);
     return m;
   }
@@ -177,9 +179,9 @@ export class Kernel {
     return top;
   }
 
-  /** A new, empty mount namespace (its root is set by the caller). */
-  newNamespace(): MountNamespace {
-    const ns = new MountNamespace(this, this.namespaces.length);
+  /** A new, empty mount namespace owned by `userNs` (its root is set by the caller). */
+  newNamespace(userNs: UserNamespace = INIT_USER_NS): MountNamespace {
+    const ns = new MountNamespace(this, this.namespaces.length, userNs);
     this.namespaces.push(ns);
     return ns;
   }

@@ -10,10 +10,16 @@
  * nr_mounts; `pending` is pending_mounts, the copies count_mounts() has admitted and commit_tree()
  * has not added yet. A mount umount_tree() is taking out leaves `mounts` at once (move_from_ns)
  * and keeps `ns` until the end of the umount, as the kernel keeps mnt_ns.
+ *
+ * A namespace is owned by a user namespace (mnt_ns->user_ns): mounting in it takes CAP_SYS_ADMIN
+ * there (may_mount()), and a copy made for a task of another user namespace has its mounts
+ * locked (lock_mnt_tree(), mount.ts's MNT_LOCK_*). An anonymous namespace (`anon`, index -1) holds
+ * a detached tree open_tree(OPEN_TREE_CLONE) made; it is no task's and the plan does not count it.
  */
 import type { Dentry } from './dentry.js';
 import type { Kernel } from './kernel.js';
 import { subtree, type Mount } from './mount.js';
+import { INIT_USER_NS, type UserNamespace } from './user-namespace.js';
 
 export class MountNamespace {
   readonly mounts = new Set<Mount>();
@@ -23,9 +29,16 @@ export class MountNamespace {
 
   constructor(
     readonly kernel: Kernel,
-    /** Creation index: 0 for the first namespace, as the plan's `setns` counts them. */
+    /** Creation index: 0 for the first namespace, as the plan's `setns` counts them; -1 anonymous. */
     readonly index: number,
+    /** The owning user namespace (mnt_ns->user_ns). */
+    readonly userNs: UserNamespace = INIT_USER_NS,
   ) {}
+
+  /** is_anon_ns(): a namespace open_tree() made for a detached tree. */
+  get anon(): boolean {
+    return this.index < 0;
+  }
 
   /** Adds a parentless mount as this namespace's root. */
   setRoot(m: Mount): void {

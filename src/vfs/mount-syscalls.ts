@@ -10,12 +10,27 @@
  * attach_recursive_mnt(), which has it propagated to the receivers of its new parent; every
  * umount goes through umount_tree(), which takes the receivers' copies out with it. The
  * propagation rules themselves are in propagation.ts.
+ *
+ * User namespaces: the privilege is CAP_SYS_ADMIN over the user namespace that owns the caller's
+ * mount namespace (may_mount()); a new superblock also needs mount_capable() (fs-flags.ts) and
+ * belongs to the user namespace its type names. A copy of the tree made for a less privileged
+ * mount namespace is locked (lock_mnt_tree()): flags a lock covers cannot be cleared (EPERM,
+ * can_change_locked_flags()), a MNT_LOCKED mount cannot be unmounted or moved (EINVAL), and a
+ * bind without MS_REC of a place with locked mounts below is EINVAL (it would reveal what they cover).
  */
 import { Cap } from './creds.js';
+import { fsContextUserNs, mountCapable } from './fs-flags.js';
+import { sbUserNs, setSbUserNs } from './idmapping.js';
 import { errno } from './errno.js';
-import { isDir, isLnk, major, minor, SB_DIRSYNC, SB_LAZYTIME, SB_MANDLOCK, SB_RDONLY, SB_SILENT, SB_SYNCHRONOUS, type FsContext, type SuperBlock } from './inode.js';
+import { isDir, isLnk, major, minor, SB_DIRSYNC, SB_LAZYTIME, SB_MANDLOCK, SB_RDONLY, SB_SILENT, SB_SYNCHRONOUS, type FileSystemType, type FsContext, type SuperBlock } from './inode.js';
 import {
   MNT_ATIME_MASK,
+  MNT_LOCK_ATIME,
+  MNT_LOCK_NODEV,
+  MNT_LOCK_NOEXEC,
+  MNT_LOCK_NOSUID,
+  MNT_LOCK_READONLY,
+  MNT_LOCKED,
   MNT_NOATIME,
   MNT_NODEV,
   MNT_NODIRATIME,
@@ -34,7 +49,7 @@ import type { Kernel } from './kernel.js';
 import { attachMnt, changeMountpoint, commitTree, mountsOn, setMountpoint, topmostOvermount, umountMnt, type MountNamespace } from './mount-namespace.js';
 import type { Process } from './process.js';
 import { taskFsContext } from './mount-dir.js';
-import { CL_COPY_UNBINDABLE, CL_EXPIRE, dominatingId, type PropagationType } from './propagation.js';
+import { CL_COPY_UNBINDABLE, CL_EXPIRE, CL_SHARED_TO_SLAVE, dominatingId, type PropagationType } from './propagation.js';
 import { followMounts, pathFrom } from './resolve.js';
 
 export const MS_RDONLY = 1;
@@ -76,18 +91,67 @@ export const UMOUNT_NOFOLLOW = 8;
 /** The kernel's page-sized copy of mount(2)'s data: anything past 4095 bytes is cut. */
 const DATA_MAX = 4095;
 
-function mayMount(p: Process): void {
-  if (!p.creds.capable(Cap.SYS_ADMIN)) throw errno('EPERM');
+/** may_mount(): CAP_SYS_ADMIN over the user namespace owning the caller's mount namespace. */
+export function mayMount(p: Process): void {
+  if (!p.creds.nsCapable(p.ns.userNs, Cap.SYS_ADMIN)) throw errno('EPERM');
 }
 
 /** check_mnt(): the mount belongs to the caller's namespace. */
-function checkMnt(p: Process, m: Mount): boolean {
+export function checkMnt(p: Process, m: Mount): boolean {
   return m.ns === p.ns;
 }
 
 /** path_mounted(): the path is the root of its mount. */
-function pathMounted(path: Path): boolean {
+export function pathMounted(path: Path): boolean {
   return path.dentry === path.mnt.root;
+}
+
+/**
+ * can_change_locked_flags(): `mntFlags`, the flags the mount would have, keep every flag a lock
+ * covers, and the atime setting when it is locked.
+ */
+export function canChangeLockedFlags(m: Mount, mntFlags: number): boolean {
+  const f = m.flags;
+  if (f & MNT_LOCK_READONLY && !(mntFlags & MNT_READONLY)) return false;
+  if (f & MNT_LOCK_NODEV && !(mntFlags & MNT_NODEV)) return false;
+  if (f & MNT_LOCK_NOSUID && !(mntFlags & MNT_NOSUID)) return false;
+  if (f & MNT_LOCK_NOEXEC && !(mntFlags & MNT_NOEXEC)) return false;
+  if (f & MNT_LOCK_ATIME && (f & MNT_ATIME_MASK) !== (mntFlags & MNT_ATIME_MASK)) return false;
+  return true;
+}
+
+/** lock_mnt_tree(): what a copy into a less privileged mount namespace may not undo. */
+function lockMntTree(root: Mount): void {
+  for (const m of subtree(root)) {
+    let f = m.flags | MNT_LOCK_ATIME;
+    if (f & MNT_READONLY) f |= MNT_LOCK_READONLY;
+    if (f & MNT_NODEV) f |= MNT_LOCK_NODEV;
+    if (f & MNT_NOSUID) f |= MNT_LOCK_NOSUID;
+    if (f & MNT_NOEXEC) f |= MNT_LOCK_NOEXEC;
+    // Not the root: nothing is under it to reveal.
+    if (m !== root) f |= MNT_LOCKED;
+    m.flags = f;
+  }
+}
+
+/** has_locked_children(): a MNT_LOCKED mount hangs at or below `d` on `m`. */
+function hasLockedChildren(m: Mount, d: Dentry): boolean {
+  for (const c of m.children) if (c.flags & MNT_LOCKED && c.mountpoint!.isSubdirOf(d)) return true;
+  return false;
+}
+
+/**
+ * __do_loopback(): a clone of `old` (with `recurse` of the tree below it) for a bind or
+ * open_tree(OPEN_TREE_CLONE); EINVAL for an unbindable source, one of another namespace, or,
+ * without `recurse`, one that would reveal locked mounts. The copy's root is never locked.
+ */
+export function doLoopback(p: Process, old: Path, recurse: boolean): Mount {
+  if (old.mnt.unbindable) throw errno('EINVAL');
+  if (!checkMnt(p, old.mnt)) throw errno('EINVAL');
+  if (!recurse && hasLockedChildren(old.mnt, old.dentry)) throw errno('EINVAL');
+  const tree = recurse ? p.kernel.copyTree(old.mnt, old.dentry, 0) : p.kernel.cloneMount(old.mnt, old.dentry, 0);
+  tree.flags &= ~MNT_LOCKED;
+  return tree;
 }
 
 /** Cuts a data string to the kernel's one page, counting UTF-8 bytes. */
@@ -143,6 +207,7 @@ function setMountAttributes(m: Mount, mntFlags: number): void {
 function reconfigureMount(p: Process, path: Path, mntFlags: number): void {
   const m = path.mnt;
   if (!checkMnt(p, m) || !pathMounted(path)) throw errno('EINVAL');
+  if (!canChangeLockedFlags(m, mntFlags)) throw errno('EPERM');
   const wantRo = (mntFlags & MNT_READONLY) !== 0;
   const isRo = m.readonly || (m.sb.flags & SB_RDONLY) !== 0;
   // mnt_make_readonly(): not while a file is open for writing through this mount.
@@ -163,7 +228,10 @@ function prepareRemountReadonly(kernel: Kernel, sb: SuperBlock): void {
 function remount(p: Process, path: Path, sbFlags: number, mntFlags: number, data: string): void {
   const m = path.mnt;
   if (!checkMnt(p, m) || !pathMounted(path)) throw errno('EINVAL');
+  if (!canChangeLockedFlags(m, mntFlags)) throw errno('EPERM');
   const sb = m.sb;
+  // reconfigure_super() is the superblock owner's: CAP_SYS_ADMIN over its user namespace.
+  if (!p.creds.nsCapable(sbUserNs(sb), Cap.SYS_ADMIN)) throw errno('EPERM');
   const newSbFlags = (sb.flags & ~MS_RMT_MASK) | (sbFlags & MS_RMT_MASK);
   if (newSbFlags & SB_RDONLY && !(sb.flags & SB_RDONLY)) {
     prepareRemountReadonly(p.kernel, sb);
@@ -173,7 +241,7 @@ function remount(p: Process, path: Path, sbFlags: number, mntFlags: number, data
 }
 
 /** graft_tree(): a new or cloned tree goes on `at`; a directory only on a directory (ENOTDIR). */
-function graftTree(p: Process, tree: Mount, at: Path): void {
+export function graftTree(p: Process, tree: Mount, at: Path): void {
   if (isDir(at.dentry.inode.mode) !== isDir(tree.root.inode.mode)) throw errno('ENOTDIR');
   attachRecursive(p.kernel, tree, at.mnt, at.dentry, false);
 }
@@ -189,7 +257,7 @@ function graftTree(p: Process, tree: Mount, at: Path): void {
  * needed or not (get_mountpoint()): ENOENT when its dentry was removed, as it is for a bind or a
  * move of a mount whose root (or the root of what is stacked on it) is gone.
  */
-function attachRecursive(kernel: Kernel, source: Mount, dest: Mount, mp: Dentry, moving: boolean): void {
+export function attachRecursive(kernel: Kernel, source: Mount, dest: Mount, mp: Dentry, moving: boolean): void {
   const prop = kernel.propagation;
   const ns = dest.ns!;
   const top = topmostOvermount(source);
@@ -236,19 +304,48 @@ function attachRecursive(kernel: Kernel, source: Mount, dest: Mount, mp: Dentry,
  * lock_mount(): the walk already went to the top of the stack; the mount point must still exist
  * and its mount must still be in a namespace (a lazily unmounted tree takes no new mounts).
  */
-function lockMount(at: Path): Path {
+export function lockMount(at: Path): Path {
   const top = followMounts(at);
   if (top.dentry.unlinked || !top.mnt.ns) throw errno('ENOENT');
   return top;
+}
+
+/**
+ * mount_too_revealing(): in a mount namespace of a user namespace, a new proc or sysfs
+ * (SB_I_USERNS_VISIBLE) would show what the more privileged namespace may have hidden, unless a
+ * mount of the same type is already fully visible there (mnt_already_visible()): its root is the
+ * filesystem's root, its locked read-only and atime settings are no stricter than the new
+ * mount's, and no locked mount covers anything of it (no directory of a tmpfs-like filesystem is
+ * "permanently empty" here, so any locked child hides something).
+ */
+function mountTooRevealing(ns: MountNamespace, type: FileSystemType, mntFlags: number): boolean {
+  if (ns.userNs.parent === null) return false;
+  if (type.name !== 'proc' && type.name !== 'sysfs') return false;
+  for (const m of ns.mounts) {
+    if (m.sb.type !== type || m.root !== ns.kernel.sbRoot(m.sb)) continue;
+    let f = m.flags;
+    if (m.sb.flags & SB_RDONLY) f |= MNT_LOCK_READONLY;
+    if (f & MNT_LOCK_READONLY && !(mntFlags & MNT_READONLY)) continue;
+    if (f & MNT_LOCK_ATIME && (f & MNT_ATIME_MASK) !== (mntFlags & MNT_ATIME_MASK)) continue;
+    if ([...m.children].some((c) => c.flags & MNT_LOCKED)) continue;
+    return false;
+  }
+  return true;
 }
 
 /** do_new_mount(). */
 function newMount(p: Process, path: Path, fstype: string | null, sbFlags: number, mntFlags: number, source: string | null, data: string, params: FsContext['params']): void {
   // A NULL type is EINVAL; an empty string is a type name no filesystem has (ENODEV).
   if (fstype === null) throw errno('EINVAL');
-  if (!p.kernel.filesystems.has(fstype)) throw errno('ENODEV');
+  const type = p.kernel.filesystems.get(fstype);
+  if (!type) throw errno('ENODEV');
+  if (!mountCapable(type, p.creds, p.netns, Cap.SYS_ADMIN)) throw errno('EPERM');
+  // Judged before the superblock is made (the kernel makes it, then drops it): a sysfs
+  // superblock is the network namespace's, and a refused mount must not leave one behind.
+  if (mountTooRevealing(p.ns, type, mntFlags)) throw errno('EPERM');
   // vfs_kern_mount() with the task's context (mount-dir.ts): overlayfs resolves its layers as `p`.
-  const sb = p.kernel.filesystems.get(fstype)!.mount(taskFsContext(p, params), source ?? 'none', sbFlags, data);
+  const sb = type.mount(taskFsContext(p, params), source ?? 'none', sbFlags, data);
+  setSbUserNs(sb, fsContextUserNs(type, p.creds, p.netns));
   const m = p.kernel.mountOf(sb, p.kernel.sbRoot(sb), source ?? 'none', mntFlags);
   try {
     const at = lockMount(path);
@@ -269,10 +366,7 @@ function loopback(p: Process, path: Path, source: string | null, recurse: boolea
   const old = p.resolve(source, true);
   const at = lockMount(path);
   if (!checkMnt(p, at.mnt)) throw errno('EINVAL');
-  // __do_loopback()
-  if (old.mnt.unbindable) throw errno('EINVAL');
-  if (!checkMnt(p, old.mnt)) throw errno('EINVAL');
-  const tree = recurse ? p.kernel.copyTree(old.mnt, old.dentry, 0) : p.kernel.cloneMount(old.mnt, old.dentry, 0);
+  const tree = doLoopback(p, old, recurse);
   try {
     graftTree(p, tree, at);
   } catch (e) {
@@ -316,13 +410,19 @@ function changeType(p: Process, path: Path, flags: number): void {
 function moveMount(p: Process, path: Path, source: string | null): void {
   if (!source) throw errno('EINVAL');
   const oldPath = p.resolve(source, true);
+  doMoveMount(p, oldPath, path);
+}
+
+/** do_move_mount() of a mount attached in the caller's namespace (move_mount(2) and MS_MOVE). */
+export function doMoveMount(p: Process, oldPath: Path, path: Path): void {
   if (!pathMounted(oldPath)) throw errno('EINVAL');
   if (isDir(path.dentry.inode.mode) !== isDir(oldPath.dentry.inode.mode)) throw errno('EINVAL');
   const at = lockMount(path);
   const old = oldPath.mnt;
   const parent = old.parent;
-  // The source must be in our namespace, detachable from its parent, which is not shared.
-  if (!checkMnt(p, old) || !parent) throw errno('EINVAL');
+  // The source must be in our namespace, detachable from its parent (not locked to it), which
+  // is not shared.
+  if (!checkMnt(p, old) || !parent || old.flags & MNT_LOCKED) throw errno('EINVAL');
   if (parent.shared) throw errno('EINVAL');
   if (!checkMnt(p, at.mnt)) throw errno('EINVAL');
   if (isDir(at.dentry.inode.mode) !== isDir(oldPath.dentry.inode.mode)) throw errno('EINVAL');
@@ -343,6 +443,9 @@ export function umount(p: Process, target: string, flags: number): void {
   mayMount(p);
   if (!pathMounted(path)) throw errno('EINVAL');
   if (!checkMnt(p, m)) throw errno('EINVAL');
+  // can_umount(): a locked mount stays over what it covers.
+  if (m.flags & MNT_LOCKED) throw errno('EINVAL');
+  if (flags & MNT_FORCE && !p.creds.capable(Cap.SYS_ADMIN)) throw errno('EPERM');
   const isRoot = m === p.root.mnt;
   if (flags & MNT_EXPIRE) {
     if (isRoot || flags & (MNT_FORCE | MNT_DETACH)) throw errno('EINVAL');
@@ -373,7 +476,7 @@ export function umount(p: Process, target: string, flags: number): void {
  * points beneath. Also the undoing of a tree that failed to attach (not in a namespace).
  * `connected` is UMOUNT_CONNECTED (see detachMounts).
  */
-function umountTree(kernel: Kernel, m: Mount, propagate: boolean, connected = false): void {
+export function umountTree(kernel: Kernel, m: Mount, propagate: boolean, connected = false): void {
   const set = subtree(m);
   for (const x of set) {
     x.umounting = true;
@@ -438,6 +541,8 @@ export function pivotRoot(p: Process, newRoot: string, putOld: string): void {
   // Nothing involved may propagate: the move could not be mirrored in the peers.
   if (oldMnt.shared || newMnt.parent?.shared || rootMnt.parent?.shared) throw errno('EINVAL');
   if (!checkMnt(p, rootMnt) || !checkMnt(p, newMnt)) throw errno('EINVAL');
+  // A locked new root would be taken off what it covers.
+  if (newMnt.flags & MNT_LOCKED) throw errno('EINVAL');
   if (neu.dentry.unlinked) throw errno('ENOENT');
   // The new root and put_old must be other mounts than the current root.
   if (newMnt === rootMnt || oldMnt === rootMnt) throw errno('EBUSY');
@@ -451,6 +556,11 @@ export function pivotRoot(p: Process, newRoot: string, putOld: string): void {
   const rootMp = rootMnt.mountpoint;
   umountMnt(newMnt);
   umountMnt(rootMnt);
+  // The lock moves with the place: the new root covers what the old one did.
+  if (rootMnt.flags & MNT_LOCKED) {
+    newMnt.flags |= MNT_LOCKED;
+    rootMnt.flags &= ~MNT_LOCKED;
+  }
   attachMnt(rootMnt, oldMnt, old.dentry);
   attachMnt(newMnt, rootParent, rootMp);
   // chroot_fs_refs(): every task of the kernel whose root or cwd was the old root.
@@ -461,12 +571,19 @@ export function pivotRoot(p: Process, newRoot: string, putOld: string): void {
   }
 }
 
-/** unshare(CLONE_NEWNS): copy_mnt_ns(), then root and cwd move to their copies. */
+/**
+ * unshare(CLONE_NEWNS): copy_mnt_ns() for a task whose user namespace may differ from the one
+ * owning its current mount namespace (after CLONE_NEWUSER): then the copy is a less privileged
+ * one — shared mounts become slaves of the originals (CL_SHARED_TO_SLAVE) and every mount is
+ * locked (lock_mnt_tree()). Root and cwd move to their copies. The caller checked the privilege.
+ */
 export function unshareMountNs(p: Process): void {
-  mayMount(p);
   const old = p.ns;
-  const ns = p.kernel.newNamespace();
-  const copy = p.kernel.copyTree(old.root, old.root.root, CL_COPY_UNBINDABLE | CL_EXPIRE);
+  const userNs = p.creds.userNs;
+  const lessPrivileged = userNs !== old.userNs;
+  const ns = p.kernel.newNamespace(userNs);
+  const copy = p.kernel.copyTree(old.root, old.root.root, CL_COPY_UNBINDABLE | CL_EXPIRE | (lessPrivileged ? CL_SHARED_TO_SLAVE : 0));
+  if (lessPrivileged) lockMntTree(copy);
   ns.setRoot(copy);
   // Nothing is left out, so the two trees walk in step.
   const copies = new Map<Mount, Mount>();
@@ -483,7 +600,8 @@ export function unshareMountNs(p: Process): void {
 
 /** mntns_install(): root and cwd become the new namespace's root, followed down its stack. */
 export function setns(p: Process, ns: MountNamespace): void {
-  if (!p.creds.capable(Cap.SYS_ADMIN) || !p.creds.capable(Cap.SYS_CHROOT)) throw errno('EPERM');
+  const c = p.creds;
+  if (!c.nsCapable(ns.userNs, Cap.SYS_ADMIN) || !c.nsCapable(c.userNs, Cap.SYS_CHROOT) || !c.nsCapable(c.userNs, Cap.SYS_ADMIN)) throw errno('EPERM');
   const root = followMounts({ mnt: ns.root, dentry: ns.root.root });
   p.ns = ns;
   p.setRoot(root);
@@ -505,6 +623,7 @@ export function mountOptions(m: Mount): string {
   if (m.flags & MNT_NODIRATIME) s += ',nodiratime';
   if (m.flags & MNT_RELATIME) s += ',relatime';
   if (m.flags & MNT_NOSYMFOLLOW) s += ',nosymfollow';
+  if (!m.idmap.isNop) s += ',idmapped';
   return s;
 }
 

@@ -14,6 +14,9 @@
  * mount's own root dentry. `refs` counts what pins the mount besides the tree (open files, a
  * task's cwd or root): umount2 without MNT_DETACH is EBUSY while it is non-zero. `writers` counts
  * files open for writing (mnt_want_write held), which makes a switch to read-only EBUSY.
+ * `flags` also carries the MNT_LOCK_* bits a copy into a less privileged mount namespace gets
+ * (never shown in mountinfo), and `idmap` the mount's idmapping (idmapping.ts), which a clone
+ * inherits and which changes only on a mount of an anonymous namespace (mount-api.ts).
  *
  * Propagation: `groupId` is mnt_group_id (0: none); `shared` is IS_MNT_SHARED (a mount can hold a
  * group id before it is shared, between invent_group_ids() and set_mnt_shared()); the peers of a
@@ -22,6 +25,8 @@
  * slaves go to its head, a clone of a slave right behind it). src/vfs/propagation.ts owns them.
  */
 import type { Dentry } from './dentry.js';
+import { HoleMap } from './hole-map.js';
+import { NOP_IDMAP, type MntIdmap } from './idmapping.js';
 import type { SuperBlock } from './inode.js';
 import type { MountNamespace } from './mount-namespace.js';
 
@@ -37,6 +42,18 @@ export const MNT_ATIME_MASK = MNT_NOATIME | MNT_NODIRATIME | MNT_RELATIME;
 /** MNT_USER_SETTABLE_MASK: what mount(2) flags replace on a remount. */
 export const MNT_USER_SETTABLE_MASK =
   MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_ATIME_MASK | MNT_READONLY | MNT_NOSYMFOLLOW;
+/**
+ * Locks a copy into a less privileged mount namespace gets (lock_mnt_tree()): the flag they name
+ * may not be cleared (EPERM), the atime setting not changed at all, and a MNT_LOCKED mount not
+ * taken off what it covers (umount, move: EINVAL), since that would reveal what the more
+ * privileged namespace hid under it.
+ */
+export const MNT_LOCK_ATIME = 0x040000;
+export const MNT_LOCK_NOEXEC = 0x080000;
+export const MNT_LOCK_NOSUID = 0x100000;
+export const MNT_LOCK_NODEV = 0x200000;
+export const MNT_LOCK_READONLY = 0x400000;
+export const MNT_LOCKED = 0x800000;
 
 export class Mount {
   parent: Mount | null = null;
@@ -82,6 +99,8 @@ export class Mount {
   released = false;
   /** Set by a first umount2(MNT_EXPIRE); a second one unmounts. */
   expiryMark = false;
+  /** mnt_idmap: how owners show through this mount (idmapping.ts); a clone inherits it. */
+  idmap: MntIdmap = NOP_IDMAP;
 
   constructor(
     /** mnt_id as mountinfo shows it. */
@@ -102,37 +121,10 @@ export class Mount {
 
 /**
  * The mount hash of one parent: mount point dentry -> the child attached there (__lookup_mnt).
- *
- * A V8 Map degrades when one key is deleted and set again and again while the map is large: the
- * deleted entries stay in that key's bucket chain until the next rehash, so each lookup walks
- * them all. A mount and umount at the same spot of a parent with 100k children is exactly that,
- * so a removed entry keeps its key with no value, and the map is rebuilt when such holes
- * outnumber the live entries.
+ * A mount and umount at the same spot of a parent with 100k children deletes and adds one key of
+ * a large map again and again, V8's slow path: hence a HoleMap (hole-map.ts says why).
  */
-export class MountHash {
-  private map = new Map<Dentry, Mount | null>();
-  private holes = 0;
-
-  get(d: Dentry): Mount | undefined {
-    return this.map.get(d) ?? undefined;
-  }
-
-  set(d: Dentry, m: Mount): void {
-    if (this.map.get(d) === null) this.holes--;
-    this.map.set(d, m);
-  }
-
-  delete(d: Dentry): void {
-    if (!this.map.get(d)) return;
-    this.map.set(d, null);
-    if (++this.holes > 16 && this.holes > this.map.size - this.holes) {
-      const live = new Map<Dentry, Mount | null>();
-      for (const [k, v] of this.map) if (v) live.set(k, v);
-      this.map = live;
-      this.holes = 0;
-    }
-  }
-}
+export class MountHash extends HoleMap<Dentry, Mount> {}
 
 /** A location in the mount tree: what a path walk yields (struct path). */
 export interface Path {

@@ -20,6 +20,7 @@ import { isDir, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT, S_IFBLK, S_I
 import { isLocalMountpoint } from './mount-namespace.js';
 import { detachMounts } from './mount-syscalls.js';
 import { MAY_WRITE, inodePermission, mayCreate, mayDelete, mayLink } from './permission.js';
+import type { Path } from './mount.js';
 import type { Process } from './process.js';
 import { lookupLast, type ParentWalk } from './resolve.js';
 
@@ -41,8 +42,9 @@ function filenameCreate(p: Process, dirfd: number, path: string, isDirectory: bo
 export function mkdirat(p: Process, dirfd: number, path: string, mode: number): void {
   const pw = filenameCreate(p, dirfd, path, true);
   const dir = pw.parent.dentry;
-  mayCreate(p.creds, dir, undefined);
-  const o = newInodeOwner(p.creds, dir.inode, mode & 0o1777, S_IFDIR, p.umask);
+  const idmap = pw.parent.mnt.idmap;
+  mayCreate(p.creds, dir, undefined, idmap);
+  const o = newInodeOwner(p.creds, dir.inode, mode & 0o1777, S_IFDIR, p.umask, idmap);
   dir.instantiate(pw.last, dir.inode.mkdir(pw.last, o.mode, o.uid, o.gid));
 }
 
@@ -57,9 +59,10 @@ export function mknodat(p: Process, dirfd: number, path: string, mode: number, d
   else if (type !== S_IFREG && type !== S_IFCHR && type !== S_IFBLK && type !== S_IFIFO && type !== S_IFSOCK) throw errno('EINVAL');
   const pw = filenameCreate(p, dirfd, path, false);
   const dir = pw.parent.dentry;
-  mayCreate(p.creds, dir, undefined);
+  const idmap = pw.parent.mnt.idmap;
+  mayCreate(p.creds, dir, undefined, idmap);
   if ((type === S_IFCHR || type === S_IFBLK) && !p.creds.capable(Cap.MKNOD)) throw errno('EPERM');
-  const o = newInodeOwner(p.creds, dir.inode, mode & 0o7777, type, p.umask);
+  const o = newInodeOwner(p.creds, dir.inode, mode & 0o7777, type, p.umask, idmap);
   const rdev = type === S_IFCHR || type === S_IFBLK ? dev : 0;
   dir.instantiate(pw.last, dir.inode.create(pw.last, o.mode, rdev, o.uid, o.gid));
 }
@@ -70,8 +73,9 @@ export function symlinkat(p: Process, target: string, dirfd: number, path: strin
   if (target.length >= 4096 / 3 && new TextEncoder().encode(target).length >= 4096) throw errno('ENAMETOOLONG');
   const pw = filenameCreate(p, dirfd, path, false);
   const dir = pw.parent.dentry;
-  mayCreate(p.creds, dir, undefined);
-  const o = newInodeOwner(p.creds, dir.inode, 0o777, S_IFLNK, 0);
+  const idmap = pw.parent.mnt.idmap;
+  mayCreate(p.creds, dir, undefined, idmap);
+  const o = newInodeOwner(p.creds, dir.inode, 0o777, S_IFLNK, 0, idmap);
   dir.instantiate(pw.last, dir.inode.symlink(pw.last, target, o.uid, o.gid));
 }
 
@@ -81,10 +85,11 @@ export function linkat(p: Process, olddirfd: number, oldpath: string, newdirfd: 
   const old = p.lookup(olddirfd, oldpath, (flags & AT_SYMLINK_FOLLOW) !== 0, (flags & AT_EMPTY_PATH) !== 0);
   const pw = filenameCreate(p, newdirfd, newpath, false);
   if (old.mnt !== pw.parent.mnt) throw errno('EXDEV');
-  mayLink(p.creds, old.dentry.inode);
+  const idmap = pw.parent.mnt.idmap;
+  mayLink(p.creds, old.dentry.inode, idmap);
   // vfs_link()
   const dir = pw.parent.dentry;
-  mayCreate(p.creds, dir, undefined);
+  mayCreate(p.creds, dir, undefined, idmap);
   const inode = old.dentry.inode;
   if (inode.sb !== dir.inode.sb) throw errno('EXDEV');
   if (isDir(inode.mode)) throw errno('EPERM');
@@ -108,7 +113,7 @@ function unlinkName(p: Process, dirfd: number, path: string): void {
   const victim = lookupLast(pw);
   if (!victim) throw errno('ENOENT');
   if (pw.trailing) throw errno(isDir(victim.inode.mode) ? 'EISDIR' : 'ENOTDIR');
-  removeName(p, pw.parent.dentry, victim, false);
+  removeName(p, pw.parent, victim, false);
 }
 
 /** do_rmdir(): `..` is ENOTEMPTY, `.` EINVAL, `/` EBUSY, before anything else. */
@@ -120,7 +125,7 @@ function rmdirat(p: Process, dirfd: number, path: string): void {
   mntWantWrite(pw.parent.mnt);
   const victim = lookupLast(pw);
   if (!victim) throw errno('ENOENT');
-  removeName(p, pw.parent.dentry, victim, true);
+  removeName(p, pw.parent, victim, true);
 }
 
 /**
@@ -128,8 +133,9 @@ function rmdirat(p: Process, dirfd: number, path: string): void {
  * the filesystem's removal, then the dentry goes, and with it the mounts other namespaces have on
  * it (__detach_mounts()).
  */
-function removeName(p: Process, dir: Dentry, victim: Dentry, isdir: boolean): void {
-  mayDelete(p.creds, dir, victim, isdir);
+function removeName(p: Process, at: Path, victim: Dentry, isdir: boolean): void {
+  const dir = at.dentry;
+  mayDelete(p.creds, dir, victim, isdir, at.mnt.idmap);
   if (isLocalMountpoint(p.ns, victim)) throw errno('EBUSY');
   if (isdir) dir.inode.rmdir(victim.name, victim.inode);
   else dir.inode.unlink(victim.name, victim.inode);
@@ -170,21 +176,23 @@ export function renameat2(p: Process, olddirfd: number, oldpath: string, newdirf
   // vfs_rename()
   if (dst && src.inode === dst.inode) return;
   const isdir = isDir(src.inode.mode);
-  mayDelete(p.creds, oldDir, src, isdir);
+  // One mount on both sides (EXDEV above), so one idmapping.
+  const idmap = from.parent.mnt.idmap;
+  mayDelete(p.creds, oldDir, src, isdir, idmap);
   let newIsDir = false;
-  if (!dst) mayCreate(p.creds, newDir, undefined);
+  if (!dst) mayCreate(p.creds, newDir, undefined, idmap);
   else {
     newIsDir = isDir(dst.inode.mode);
-    mayDelete(p.creds, newDir, dst, flags & RENAME_EXCHANGE ? newIsDir : isdir);
+    mayDelete(p.creds, newDir, dst, flags & RENAME_EXCHANGE ? newIsDir : isdir, idmap);
   }
   if (oldDir !== newDir) {
     // Moving a directory rewrites its `..`: write access to it is needed.
-    if (isdir) inodePermission(p.creds, src.inode, MAY_WRITE);
-    if (flags & RENAME_EXCHANGE && newIsDir) inodePermission(p.creds, dst!.inode, MAY_WRITE);
+    if (isdir) inodePermission(p.creds, src.inode, MAY_WRITE, idmap);
+    if (flags & RENAME_EXCHANGE && newIsDir) inodePermission(p.creds, dst!.inode, MAY_WRITE, idmap);
   }
   if (isLocalMountpoint(p.ns, src) || (dst && isLocalMountpoint(p.ns, dst))) throw errno('EBUSY');
   // RENAME_WHITEOUT's whiteout is made as mknod would make it, without the umask.
-  const whiteout = flags & RENAME_WHITEOUT ? newInodeOwner(p.creds, oldDir.inode, 0, S_IFCHR, 0) : undefined;
+  const whiteout = flags & RENAME_WHITEOUT ? newInodeOwner(p.creds, oldDir.inode, 0, S_IFCHR, 0, idmap) : undefined;
   oldDir.inode.rename(src.name, newDir.inode, to.last, flags & (RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT), whiteout);
   const oldName = src.name;
   if (flags & RENAME_EXCHANGE) {

@@ -14,7 +14,10 @@
  * - fs-struct-syscalls.ts: chdir, fchdir, chroot, getcwd (fs/open.c, fs/d_path.c)
  * - xattr-syscalls.ts: the xattr calls (fs/xattr.c)
  * - mount-syscalls.ts: mount, umount2, pivot_root, setns, mountinfo (fs/namespace.c)
+ * - mount-api.ts: open_tree, mount_setattr, move_mount (fs/namespace.c)
  * - nsproxy-syscalls.ts: unshare (kernel/fork.c, kernel/nsproxy.c)
+ * - userns-syscalls.ts: /proc/PID/{uid_map,gid_map,setgroups} writes, getresuid, getresgid
+ *   (kernel/user_namespace.c, kernel/sys.c)
  * - cred-syscalls.ts: setgroups, setresgid, setresuid, capset (kernel/groups.c, kernel/sys.c,
  *   kernel/capability.c)
  *
@@ -37,11 +40,14 @@ import * as attrSys from './attr-syscalls.js';
 import * as credSys from './cred-syscalls.js';
 import * as fileSys from './file-syscalls.js';
 import * as fsStructSys from './fs-struct-syscalls.js';
+import * as mountApi from './mount-api.js';
 import * as mountSys from './mount-syscalls.js';
 import * as nameSys from './name-syscalls.js';
 import * as nsSys from './nsproxy-syscalls.js';
 import * as statSys from './stat-syscalls.js';
 import * as xattrSys from './xattr-syscalls.js';
+import * as usernsSys from './userns-syscalls.js';
+import type { UserNamespace } from './user-namespace.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW } from './file-syscalls.js';
 
 export { AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, mntWantWrite } from './file-syscalls.js';
@@ -384,6 +390,18 @@ export class Process implements WalkTask {
   pivotRoot(newRoot: string, putOld: string): void {
     this.sys('pivot_root', newRoot, () => mountSys.pivotRoot(this, newRoot, putOld), putOld);
   }
+  /** open_tree(2): an O_PATH descriptor of the path, or (OPEN_TREE_CLONE) of a detached copy. */
+  openTree(dirfd: number, path: string, flags: number): number {
+    return this.sys('open_tree', path, () => mountApi.openTree(this, dirfd, path, flags));
+  }
+  /** mount_setattr(2); `attr.userns` stands for the user-namespace descriptor of MOUNT_ATTR_IDMAP. */
+  mountSetattr(dirfd: number, path: string, flags: number, attr: mountApi.MountAttr): void {
+    this.sys('mount_setattr', path, () => mountApi.mountSetattr(this, dirfd, path, flags, attr));
+  }
+  /** move_mount(2). */
+  moveMount(fromDirfd: number, fromPath: string, toDirfd: number, toPath: string, flags = 0): void {
+    this.sys('move_mount', fromPath, () => mountApi.moveMount(this, fromDirfd, fromPath, toDirfd, toPath, flags), toPath);
+  }
   /** /proc/self/mountinfo as this task reads it. */
   mountinfo(): string {
     return mountSys.mountinfo(this.ns, this.root);
@@ -391,7 +409,7 @@ export class Process implements WalkTask {
 
   // ---------------------------------------------------------------- namespaces (nsproxy-syscalls.ts)
 
-  /** unshare(2) of CLONE_NEWNS and CLONE_NEWNET, the namespaces the emulator models. */
+  /** unshare(2) of CLONE_NEWUSER, CLONE_NEWNS and CLONE_NEWNET, the namespaces the emulator models. */
   unshare(flags: number): void {
     this.sys('unshare', undefined, () => nsSys.unshare(this, flags));
   }
@@ -402,6 +420,33 @@ export class Process implements WalkTask {
   /** setns(2) into a mount namespace. */
   setns(ns: MountNamespace): void {
     this.sys('setns', undefined, () => mountSys.setns(this, ns));
+  }
+
+  // ---------------------------------------------------------------- user namespaces (userns-syscalls.ts)
+
+  /** The user namespace the task lives in (what /proc/self/ns/user names). */
+  get userNs(): UserNamespace {
+    return this.creds.userNs;
+  }
+  /** A write of `text` to /proc/PID/uid_map of a task in `ns`, opened by this task. */
+  writeUidMap(ns: UserNamespace, text: string): void {
+    this.sys('write', 'uid_map', () => usernsSys.writeIdMap(this.creds, ns, 'uid', text));
+  }
+  /** A write to /proc/PID/gid_map. */
+  writeGidMap(ns: UserNamespace, text: string): void {
+    this.sys('write', 'gid_map', () => usernsSys.writeIdMap(this.creds, ns, 'gid', text));
+  }
+  /** A write of "allow" or "deny" to /proc/PID/setgroups. */
+  writeSetgroups(ns: UserNamespace, text: string): void {
+    this.sys('write', 'setgroups', () => usernsSys.writeSetgroups(this.creds, ns, text));
+  }
+  /** getresuid(2). */
+  getresuid(): [number, number, number] {
+    return usernsSys.getresuid(this.creds);
+  }
+  /** getresgid(2). */
+  getresgid(): [number, number, number] {
+    return usernsSys.getresgid(this.creds);
   }
 
   // ---------------------------------------------------------------- credentials (cred-syscalls.ts)

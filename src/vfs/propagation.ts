@@ -26,6 +26,8 @@ export const CL_SLAVE = 0x02;
 export const CL_COPY_UNBINDABLE = 0x04;
 export const CL_MAKE_SHARED = 0x08;
 export const CL_PRIVATE = 0x10;
+/** A shared original's clone becomes its slave (copy_mnt_ns() into a less privileged namespace). */
+export const CL_SHARED_TO_SLAVE = 0x20;
 
 export type PropagationType = 'shared' | 'slave' | 'private' | 'unbindable';
 
@@ -201,12 +203,12 @@ export class Propagation {
    * leaves it out).
    */
   cloneSharing(mnt: Mount, old: Mount, flag: number): void {
-    mnt.groupId = flag & (CL_SLAVE | CL_PRIVATE) ? 0 : old.groupId;
+    mnt.groupId = flag & (CL_SLAVE | CL_PRIVATE | CL_SHARED_TO_SLAVE) ? 0 : old.groupId;
     if (flag & CL_MAKE_SHARED && !mnt.groupId) this.allocGroup(mnt);
     if (mnt.groupId) this.setShared(mnt);
     if (flag & CL_PRIVATE) return;
     if (peers(mnt, old)) ringInsertAfter(mnt, old);
-    if (flag & CL_SLAVE && old.groupId) {
+    if ((flag & CL_SLAVE || (flag & CL_SHARED_TO_SLAVE && old.shared)) && old.groupId) {
       slaveInsert(mnt, old, null);
       mnt.master = old;
     } else if (old.master) {

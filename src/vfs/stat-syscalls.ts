@@ -6,7 +6,6 @@
  * None of these needs write access to the mount, and the descriptor forms take O_PATH
  * descriptors (fdget_raw()): fstat(2) of one is how O_PATH is meant to be used.
  */
-import { Credentials } from './creds.js';
 import { errno } from './errno.js';
 import { AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from './file-syscalls.js';
 import { isLnk, isReg, isSpecial, SB_RDONLY } from './inode.js';
@@ -23,12 +22,14 @@ export const R_OK = 4;
 /** vfs_fstatat(): stat(2) is flags 0, lstat(2) AT_SYMLINK_NOFOLLOW; any other flag is EINVAL. */
 export function fstatat(p: Process, dirfd: number, path: string, flags: number): Stat {
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) throw errno('EINVAL');
-  return statOf(p.lookup(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0).dentry.inode);
+  const found = p.lookup(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0);
+  return statOf(found.dentry.inode, found.mnt.idmap, p.creds.userNs);
 }
 
 /** vfs_fstat(). */
 export function fstat(p: Process, fd: number): Stat {
-  return statOf(p.fds.get(fd).path.dentry.inode);
+  const { path } = p.fds.get(fd);
+  return statOf(path.dentry.inode, path.mnt.idmap, p.creds.userNs);
 }
 
 /** statfs(2): the filesystem's numbers, with f_flags from the mount the path is on. */
@@ -56,14 +57,19 @@ export function faccessat(p: Process, dirfd: number, path: string, mode: number,
   if (mode & ~7) throw errno('EINVAL');
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) throw errno('EINVAL');
   let creds = p.creds;
-  if (!(flags & AT_EACCESS)) creds = new Credentials(creds.uid, creds.gid, creds.groups, creds.uid === 0 ? creds.permitted : 0n, creds.permitted);
+  // access_override_creds(): the fs ids become the real ones; root (of the task's namespace) keeps
+  // its permitted set, anyone else checks without capabilities.
+  if (!(flags & AT_EACCESS)) {
+    const caps = creds.ruid === creds.userNs.makeKuid(0) ? creds.permitted : 0n;
+    creds = creds.with({ uid: creds.ruid, gid: creds.rgid, caps });
+  }
   const saved = p.creds;
   p.creds = creds;
   try {
     const found = p.lookup(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0);
     const inode = found.dentry.inode;
     if (mode & X_OK && isReg(inode.mode) && found.mnt.flags & MNT_NOEXEC) throw errno('EACCES');
-    inodePermission(creds, inode, mode);
+    inodePermission(creds, inode, mode, found.mnt.idmap);
     // SuS v2 requires a read-only filesystem to be reported for W_OK.
     if (mode & W_OK && !isSpecial(inode.mode) && (found.mnt.readonly || found.mnt.sb.flags & SB_RDONLY)) throw errno('EROFS');
   } finally {

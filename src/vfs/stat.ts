@@ -2,8 +2,14 @@
  * struct stat and struct statfs as the VFS fills them (vfs_getattr, vfs_statfs): the inode's
  * attributes with st_dev from the superblock, and the filesystem's statfs with f_flags computed
  * from the mount's and superblock's flags (calculate_f_flags()).
+ *
+ * st_uid/st_gid are what the caller sees (generic_fillattr() then cp_new_stat()): the inode's
+ * owner through the mount's idmapping (i_uid_into_vfsuid()), then named in the caller's user
+ * namespace, the overflow id 65534 where it has no name (from_kuid_munged()).
  */
+import { makeVfsgid, makeVfsuid, NOP_IDMAP, type MntIdmap } from './idmapping.js';
 import { type FsStats, type Inode, SB_MANDLOCK, SB_RDONLY, SB_SYNCHRONOUS } from './inode.js';
+import { INIT_USER_NS, type UserNamespace } from './user-namespace.js';
 import { MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_NOSYMFOLLOW, MNT_READONLY, MNT_RELATIME, type Mount } from './mount.js';
 import type { Timespec } from './time.js';
 
@@ -24,14 +30,15 @@ export interface Stat {
   birthtime: Timespec;
 }
 
-export function statOf(inode: Inode): Stat {
+/** vfs_getattr() as a task of user namespace `ns` sees `inode` through a mount with `idmap`. */
+export function statOf(inode: Inode, idmap: MntIdmap = NOP_IDMAP, ns: UserNamespace = INIT_USER_NS): Stat {
   return {
     dev: inode.sb.dev,
     ino: inode.ino,
     mode: inode.mode,
     nlink: inode.nlink,
-    uid: inode.uid,
-    gid: inode.gid,
+    uid: ns.fromKuidMunged(makeVfsuid(idmap, inode.sb, inode.uid)),
+    gid: ns.fromKgidMunged(makeVfsgid(idmap, inode.sb, inode.gid)),
     rdev: inode.rdev,
     size: inode.size,
     blksize: 4096,

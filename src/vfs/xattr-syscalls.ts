@@ -16,6 +16,7 @@ import { errno } from './errno.js';
 import { mntWantWrite } from './file-syscalls.js';
 import { isDir, isReg, XATTR_CREATE, XATTR_REPLACE, type Inode } from './inode.js';
 import type { Path } from './mount.js';
+import type { MntIdmap } from './idmapping.js';
 import { MAY_READ, MAY_WRITE, inodePermission, ownerOrCapable } from './permission.js';
 import type { Process } from './process.js';
 
@@ -32,7 +33,7 @@ function checkName(name: string): void {
  * CAP_SYS_ADMIN (EPERM to write, ENODATA to read); user.* exists only on regular files and
  * directories, and a sticky directory's only for its owner; the rest is mode permission.
  */
-function xattrPermission(p: Process, inode: Inode, name: string, mask: number): void {
+function xattrPermission(p: Process, inode: Inode, name: string, mask: number, idmap: MntIdmap): void {
   if (name.startsWith('security.') || name.startsWith('system.')) return;
   if (name.startsWith('trusted.')) {
     if (!p.creds.capable(Cap.SYS_ADMIN)) throw errno(mask & MAY_WRITE ? 'EPERM' : 'ENODATA');
@@ -40,9 +41,9 @@ function xattrPermission(p: Process, inode: Inode, name: string, mask: number): 
   }
   if (name.startsWith('user.')) {
     if (!isReg(inode.mode) && !isDir(inode.mode)) throw errno(mask & MAY_WRITE ? 'EPERM' : 'ENODATA');
-    if (isDir(inode.mode) && inode.mode & 0o1000 && mask & MAY_WRITE && !ownerOrCapable(p.creds, inode)) throw errno('EPERM');
+    if (isDir(inode.mode) && inode.mode & 0o1000 && mask & MAY_WRITE && !ownerOrCapable(p.creds, inode, idmap)) throw errno('EPERM');
   }
-  inodePermission(p.creds, inode, mask);
+  inodePermission(p.creds, inode, mask, idmap);
 }
 
 /**
@@ -84,7 +85,7 @@ export function setxattr(p: Process, resolve: () => Path, name: string, value: U
   const target = resolve();
   mntWantWrite(target.mnt);
   const inode = target.dentry.inode;
-  xattrPermission(p, inode, name, MAY_WRITE);
+  xattrPermission(p, inode, name, MAY_WRITE, target.mnt.idmap);
   securityXattrChange(p, name);
   xattrResolveName(inode, name);
   inode.setxattr(name, value, flags);
@@ -94,7 +95,7 @@ export function setxattr(p: Process, resolve: () => Path, name: string, value: U
 export function getxattr(p: Process, target: Path, name: string): Uint8Array {
   checkName(name);
   const inode = target.dentry.inode;
-  xattrPermission(p, inode, name, MAY_READ);
+  xattrPermission(p, inode, name, MAY_READ, target.mnt.idmap);
   xattrResolveName(inode, name);
   const v = inode.getxattr(name);
   if (!v) throw errno('ENODATA');
@@ -112,7 +113,7 @@ export function removexattr(p: Process, target: Path, name: string): void {
   checkName(name);
   mntWantWrite(target.mnt);
   const inode = target.dentry.inode;
-  xattrPermission(p, inode, name, MAY_WRITE);
+  xattrPermission(p, inode, name, MAY_WRITE, target.mnt.idmap);
   securityXattrChange(p, name);
   xattrResolveName(inode, name);
   inode.removexattr(name);

@@ -197,6 +197,13 @@ def value_or_errno(fn, *args):
 
 # --- isolation ----------------------------------------------------------------------------------
 
+def write_json(w, value):
+    """`value` as JSON down the pipe end `w`, all of it."""
+    data = json.dumps(value).encode()
+    while data:
+        data = data[os.write(w, data):]
+
+
 class Cells:
     """Runs cases in forked children, each in a private mount namespace whose root is a fresh
     tmpfs; `procfd` (the host's /proc, opened before the pivot) is there for reading
@@ -223,9 +230,7 @@ class Cells:
             os.chdir('/')
             os.umask(0)
             signal.alarm(30)  # a case that blocks (a FIFO opened one-sided) fails instead of hanging
-            data = json.dumps(fn()).encode()
-            while data:
-                data = data[os.write(w, data):]
+            write_json(w, fn())
             os._exit(0)
         except BaseException:
             traceback.print_exc()
