@@ -38,6 +38,8 @@ export const LAYER_RULES = {
   // and since embedders load it in a browser worker too, it is held to the core's platform rule.
   // No layer lists it, so nothing but src/cli may import it.
   'src/index.ts': { mayImport: ['src/vfs', 'src/fs/*', 'src/p9', 'src/plan', 'src/boot'], core: true },
+  // The tsyringe composition root (vfsemu/container), apart so that the entry does not load tsyringe.
+  'src/container.ts': { mayImport: ['src/vfs', 'src/plan'], core: true },
 };
 
 /**
@@ -46,8 +48,8 @@ export const LAYER_RULES = {
  */
 export const PLATFORM_NEUTRAL_PACKAGES = {
   'fast-check': 'pure JavaScript property testing (src/plan arbitraries)',
-  tsyringe: 'dependency injection over reflect-metadata, no Node API (src/index.ts)',
-  'reflect-metadata': 'a Reflect polyfill (src/index.ts, for tsyringe)',
+  tsyringe: 'dependency injection over reflect-metadata, no Node API (src/container.ts)',
+  'reflect-metadata': 'a Reflect polyfill (src/container.ts, for tsyringe)',
   ajv: 'JSON Schema validation; its main entry uses no Node API (only ajv/dist/standalone does)',
   'ajv-errors': 'an ajv plugin, pure JavaScript',
 };

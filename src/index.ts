@@ -4,14 +4,17 @@
  * `createKernel()` builds a kernel with every filesystem type this build has; `createSandbox()`
  * gives a fresh sandbox (see src/vfs/sandbox.ts); `createEmulatedBackend()` runs plans on the
  * same kernels. Embedders that want their own clock or memory size pass KernelOptions; tsyringe
- * users can resolve the same from `rootContainer`, or register more filesystem types in a child
- * container of it and pass that.
+ * users resolve the same from `rootContainer` (`vfsemu/container`, src/container.ts), or register
+ * more filesystem types in a child container of it and pass that.
+ *
+ * This entry does not load tsyringe or reflect-metadata (a third of its import time): only
+ * `vfsemu/container` does, for the embedders that use a container. Without one, the kernels get
+ * the build's list of filesystem types (FILESYSTEM_TYPES), the very list the container registers.
  *
  * Nothing in src/ but src/cli imports this file: the core modules take their collaborators as
  * constructor parameters (DESIGN.md decision 5), and this is where they are wired.
  */
-import 'reflect-metadata';
-import { container, type DependencyContainer } from 'tsyringe';
+import type { DependencyContainer } from 'tsyringe';
 import { bootRunsc as bootRunscWith, predictRunsc as predictRunscWith, type RunscPrediction, type RunscProfileOptions, type RunscSandbox } from './boot/runsc/profile.js';
 import type { GoferServer } from './boot/runsc/gofer-mount.js';
 import type { OciSpec } from './boot/spec.js';
@@ -24,19 +27,26 @@ import { Sandbox, type SandboxOptions } from './vfs/sandbox.js';
 import type { Outcome } from './plan/outcome.js';
 import type { Plan } from './plan/plan.js';
 
-/** Token under which every filesystem type is registered. */
-export const FILESYSTEM_TYPE = Symbol('FileSystemType');
+/**
+ * Token under which every filesystem type is registered in a container. A registered symbol, so
+ * that src/container.ts names the same one without this entry loading tsyringe or it this one.
+ */
+export const FILESYSTEM_TYPE: symbol = Symbol.for('vfsemu.FileSystemType');
 
-/** The root container: filesystem types now; backends, clocks and id sources join it as they come. */
-export const rootContainer: DependencyContainer = container.createChildContainer();
-// A factory each, not a value: a kernel gets its own instance of a pseudo filesystem's type
-// (src/plan/machine.ts says why).
-for (const make of FILESYSTEM_TYPES) rootContainer.register<FileSystemType>(FILESYSTEM_TYPE, { useFactory: () => make() });
-
-/** A kernel with every registered filesystem type. */
-export function createKernel(opts: KernelOptions = {}, from: DependencyContainer = rootContainer): Kernel {
+/**
+ * A kernel with every filesystem type of this build, or every one registered in `from`.
+ *
+ * @example
+ * ```ts
+ * const k = createKernel({ totalRamPages: 1 << 18 });
+ * ```
+ */
+export function createKernel(opts: KernelOptions = {}, from?: DependencyContainer): Kernel {
   const k = new Kernel(opts);
-  for (const t of from.resolveAll<FileSystemType>(FILESYSTEM_TYPE)) k.register(t);
+  if (from) for (const t of from.resolveAll<FileSystemType>(FILESYSTEM_TYPE)) k.register(t);
+  // A factory each, not a value: a kernel gets its own instance of a pseudo filesystem's type
+  // (src/plan/machine.ts says why).
+  else for (const make of FILESYSTEM_TYPES) k.register(make());
   return k;
 }
 
@@ -50,7 +60,7 @@ export function createKernel(opts: KernelOptions = {}, from: DependencyContainer
  * o.results; // [{ ok: true }]
  * ```
  */
-export function createEmulatedBackend(opts: EmulatedOptions = {}, from: DependencyContainer = rootContainer): EmulatedBackend {
+export function createEmulatedBackend(opts: EmulatedOptions = {}, from?: DependencyContainer): EmulatedBackend {
   return new EmulatedBackend((o) => createKernel(o, from), opts);
 }
 
@@ -105,7 +115,7 @@ export const DEFAULT_SANDBOX_LIMITS = { size: 256 * 1024 * 1024, inodes: 65536 }
  * o.results; // [{ ok: true }, { ok: true, names: ['a'] }]
  * ```
  */
-export function runPlan(plan: Plan, opts: EmulatedOptions = {}, from: DependencyContainer = rootContainer): Outcome {
+export function runPlan(plan: Plan, opts: EmulatedOptions = {}, from?: DependencyContainer): Outcome {
   return createEmulatedBackend(opts, from).run(plan);
 }
 

@@ -10,11 +10,22 @@
  * is not `unlinked`; `mounts` holds the mounts (in any namespace) whose mount point is this
  * dentry, in the order they were hung there.
  */
+import { HoleMap } from './hole-map.js';
 import type { Inode, SuperBlock } from './inode.js';
 import type { Mount } from './mount.js';
 
+/**
+ * The children of every dentry that has none cached (most dentries are files and never get one);
+ * never written to: addChild() replaces it first.
+ */
+const NO_CHILDREN = new HoleMap<string, Dentry>();
+
 export class Dentry {
-  readonly children = new Map<string, Dentry>();
+  /**
+   * The cached children by name. A HoleMap (hole-map.ts): a name removed and made again in a
+   * huge directory stays fast. Allocated at the first child; read-only until then.
+   */
+  children: HoleMap<string, Dentry> = NO_CHILDREN;
   /**
    * struct mountpoint's m_list: the mounts, in any namespace, hung on this dentry (the kernel
    * adds at the head and so walks them newest first); null while there is none.
@@ -52,30 +63,39 @@ export class Dentry {
     }
     const inode = this.inode.lookup(name);
     if (!inode) return undefined;
-    const d = new Dentry(name, this, inode);
-    this.children.set(name, d);
-    return d;
+    return this.instantiate(name, inode);
   }
 
   /** d_instantiate of a new name created by the filesystem. */
   instantiate(name: string, inode: Inode): Dentry {
     const d = new Dentry(name, this, inode);
-    this.children.set(name, d);
+    this.addChild(d);
     return d;
+  }
+
+  private addChild(d: Dentry): void {
+    if (this.children === NO_CHILDREN) this.children = new HoleMap<string, Dentry>();
+    this.children.set(d.name, d);
+  }
+
+  /** Takes this dentry out of its parent's cache, if it is still there under its name. */
+  private unhash(): void {
+    const p = this.parent;
+    if (p && p.children.get(this.name) === this) p.children.delete(this.name);
   }
 
   /** d_delete: the name is gone; open files keep the inode. */
   drop(): void {
-    if (this.parent && this.parent.children.get(this.name) === this) this.parent.children.delete(this.name);
+    this.unhash();
     this.unlinked = true;
   }
 
   /** d_move: the name moved to `newParent/newName`. */
   move(newParent: Dentry, newName: string): void {
-    if (this.parent && this.parent.children.get(this.name) === this) this.parent.children.delete(this.name);
+    this.unhash();
     this.parent = newParent;
     this.name = newName;
-    newParent.children.set(newName, this);
+    newParent.addChild(this);
   }
 
   /** is_subdir(): `this` is `ancestor` or below it. */

@@ -43,6 +43,7 @@ export interface ParentWalk {
 }
 
 const encoder = new TextEncoder();
+const SLASH = 47;
 
 /** Length in bytes of a UTF-8 string, as the kernel measures names. */
 export function byteLength(s: string): number {
@@ -75,9 +76,15 @@ export class Nameidata {
   links = 0;
   constructor(readonly task: WalkTask) {}
 
-  /** may_lookup(): search permission on the directory about to be walked through. */
+  /**
+   * may_lookup(): search permission on the directory about to be walked through. A directory
+   * everyone may search needs no owner, group or capability check: acl_permission_check()'s
+   * "common cheap case" (no ACLs are modelled), which is most directories of a walk.
+   */
   mayLookup(dir: Path): void {
-    inodePermission(this.task.creds, dir.dentry.inode, MAY_EXEC);
+    const inode = dir.dentry.inode;
+    if ((inode.mode & 0o111) === 0o111) return;
+    inodePermission(this.task.creds, inode, MAY_EXEC);
   }
 
   /**
@@ -122,29 +129,45 @@ export class Nameidata {
   /** Walks all of `pathname` from `base` (or the root, for an absolute name). */
   walk(base: Path, pathname: string, followLast: boolean): Path {
     checkPathname(pathname);
-    let cur = pathname.charCodeAt(0) === 47 /* / */ ? this.task.root : base;
-    const comps = splitPath(pathname);
-    const trailing = comps.length > 0 && pathname.charCodeAt(pathname.length - 1) === 47;
-    for (let i = 0; i < comps.length; i++) {
-      cur = this.step(cur, comps[i]!, i < comps.length - 1 || followLast || trailing);
-    }
-    if (trailing && !isDir(cur.dentry.inode.mode)) throw errno('ENOTDIR');
-    return cur;
+    const cur = pathname.charCodeAt(0) === SLASH ? this.task.root : base;
+    const end = endOfLast(pathname);
+    if (end === 0) return cur;
+    // A trailing slash follows a final link and demands a directory.
+    const trailing = end < pathname.length;
+    const last = this.walkRange(cur, pathname, end, followLast || trailing);
+    if (trailing && !isDir(last.dentry.inode.mode)) throw errno('ENOTDIR');
+    return last;
   }
 
   /** Walks all but the last component (path_parentat); the parent must be searchable. */
   parent(base: Path, pathname: string): ParentWalk {
     checkPathname(pathname);
-    let cur = pathname.charCodeAt(0) === 47 ? this.task.root : base;
-    const comps = splitPath(pathname);
-    if (comps.length === 0) return { parent: cur, last: '', type: 'root', trailing: false };
-    const trailing = pathname.charCodeAt(pathname.length - 1) === 47;
-    for (let i = 0; i < comps.length - 1; i++) cur = this.step(cur, comps[i]!, true);
+    let cur = pathname.charCodeAt(0) === SLASH ? this.task.root : base;
+    const end = endOfLast(pathname);
+    if (end === 0) return { parent: cur, last: '', type: 'root', trailing: false };
+    const start = pathname.lastIndexOf('/', end - 1) + 1;
+    cur = this.walkRange(cur, pathname, start, true);
     if (!isDir(cur.dentry.inode.mode)) throw errno('ENOTDIR');
     this.mayLookup(cur);
-    const last = comps[comps.length - 1]!;
+    const last = pathname.slice(start, end);
     const type: LastType = last === '.' ? 'dot' : last === '..' ? 'dotdot' : 'norm';
-    return { parent: cur, last, type, trailing };
+    return { parent: cur, last, type, trailing: end < pathname.length };
+  }
+
+  /**
+   * link_path_walk() over the components of `pathname` before index `end`, read in place (no
+   * array of names: a walk costs its lookups, not the splitting); the last one is followed when
+   * it is a link only if `followLast`.
+   */
+  private walkRange(cur: Path, pathname: string, end: number, followLast: boolean): Path {
+    for (let i = 0; ; ) {
+      while (i < end && pathname.charCodeAt(i) === SLASH) i++;
+      if (i >= end) return cur;
+      let j = pathname.indexOf('/', i);
+      if (j < 0 || j > end) j = end;
+      cur = this.step(cur, pathname.slice(i, j), j < end || followLast);
+      i = j;
+    }
   }
 
   /** One component of link_path_walk(): ENOTDIR, search permission, dots, lookup, links. */
@@ -158,10 +181,11 @@ export class Nameidata {
   }
 }
 
-function splitPath(pathname: string): string[] {
-  const out: string[] = [];
-  for (const c of pathname.split('/')) if (c !== '') out.push(c);
-  return out;
+/** Where the last component ends: the length without trailing slashes (0: no component). */
+function endOfLast(pathname: string): number {
+  let end = pathname.length;
+  while (end > 0 && pathname.charCodeAt(end - 1) === SLASH) end--;
+  return end;
 }
 
 /**

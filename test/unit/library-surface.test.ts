@@ -54,7 +54,7 @@ describe('what the entries load', () => {
     expect(Object.keys(pkg.optionalDependencies!).sort()).toEqual(['fast-check', 'fs-monkey']);
     expect(Object.keys(pkg.dependencies!)).not.toContain('fast-check');
     expect(pkg.files).toContain('examples');
-    expect(Object.keys(pkg.exports!)).toEqual(['.', './node', './host', './oci', './package.json']);
+    expect(Object.keys(pkg.exports!)).toEqual(['.', './node', './host', './container', './oci', './package.json']);
   });
 });
 

@@ -23,6 +23,8 @@ import {
   RENAME_WHITEOUT,
 } from '../../vfs/inode.js';
 import type { Timespec } from '../../vfs/time.js';
+import { DirEntries } from './dir-entries.js';
+import { FileData } from './file-data.js';
 import { BOGO_INODE_SIZE, PAGE_SIZE } from './options.js';
 import type { TmpfsSuperBlock } from './tmpfs.js';
 
@@ -49,9 +51,9 @@ export class TmpfsInode implements Inode {
    * Directory entries in the order their names were made (a rename makes a name anew); readdir
    * lists them newest first, as shmem's offset map hands them out on this kernel.
    */
-  entries?: Map<string, TmpfsInode>;
-  /** File pages by index. */
-  private pages?: Map<number, Uint8Array>;
+  entries?: DirEntries<TmpfsInode>;
+  /** A regular file's data and its pages (file-data.ts). */
+  private data?: FileData;
   private target?: string;
   private xattrs?: Map<string, Uint8Array>;
 
@@ -71,10 +73,10 @@ export class TmpfsInode implements Inode {
     if (isDir(mode)) {
       this.nlink = 2;
       this.size = 2 * BOGO_DIRENT_SIZE;
-      this.entries = new Map();
+      this.entries = new DirEntries();
     } else {
       this.nlink = 1;
-      if ((mode & S_IFMT) === 0o100000) this.pages = new Map();
+      if ((mode & S_IFMT) === 0o100000) this.data = new FileData();
     }
   }
 
@@ -85,7 +87,7 @@ export class TmpfsInode implements Inode {
   }
 
   get blocks(): number {
-    if (this.pages) return this.pages.size * (PAGE_SIZE / 512);
+    if (this.data) return this.data.pages * (PAGE_SIZE / 512);
     if (this.target !== undefined && this.size >= SHORT_SYMLINK_LEN) return PAGE_SIZE / 512;
     return 0;
   }
@@ -111,13 +113,13 @@ export class TmpfsInode implements Inode {
   }
 
   private add(name: string, child: TmpfsInode): void {
-    this.entries!.set(name, child);
+    this.entries!.add(name, child);
     this.size += BOGO_DIRENT_SIZE;
     this.touchDir();
   }
 
   private remove(name: string): void {
-    this.entries!.delete(name);
+    this.entries!.remove(name);
     this.size -= BOGO_DIRENT_SIZE;
     this.touchDir();
   }
@@ -173,7 +175,7 @@ export class TmpfsInode implements Inode {
     if (this.target !== undefined && this.size >= SHORT_SYMLINK_LEN) this.sb.freePages(1);
     // A file's pages stay until its last open description closes; tmpfs has no such tracking
     // here, so they are released now (the data remains readable through open files).
-    if (this.pages) this.sb.freePages(this.pages.size);
+    if (this.data) this.data.release(this.sb);
   }
 
   unlink(name: string, victim: TmpfsInode): void {
@@ -198,10 +200,10 @@ export class TmpfsInode implements Inode {
     if (flags & RENAME_EXCHANGE) {
       // simple_offset_rename_exchange(): both names are made anew, the one left at the old
       // name first; link counts move with directories.
-      this.entries!.delete(oldName);
-      newDir.entries!.delete(newName);
-      this.entries!.set(oldName, dst!);
-      newDir.entries!.set(newName, src);
+      this.entries!.remove(oldName);
+      newDir.entries!.remove(newName);
+      this.entries!.add(oldName, dst!);
+      newDir.entries!.add(newName, src);
       if (this !== newDir && isDir(src.mode) !== isDir(dst!.mode)) {
         if (isDir(src.mode)) {
           this.nlink--;
@@ -222,22 +224,22 @@ export class TmpfsInode implements Inode {
     const wo = flags & RENAME_WHITEOUT ? TmpfsInode.make(this.sb, S_IFCHR | ((whiteout?.mode ?? 0) & 0o7777), 0, whiteout?.uid ?? 0, whiteout?.gid ?? 0) : undefined;
     if (dst) {
       if (isDir(dst.mode)) {
-        newDir.entries!.delete(newName);
+        newDir.entries!.remove(newName);
         newDir.size -= BOGO_DIRENT_SIZE;
         newDir.nlink--;
         dst.nlink = 0;
         this.sb.releaseIspace(BOGO_INODE_SIZE);
       } else {
-        newDir.entries!.delete(newName);
+        newDir.entries!.remove(newName);
         newDir.size -= BOGO_DIRENT_SIZE;
         newDir.dropLink(dst);
       }
     }
-    this.entries!.delete(oldName);
+    this.entries!.remove(oldName);
     this.size -= BOGO_DIRENT_SIZE;
     // The whiteout's name is made before the moved one's, which is the newer of the two.
     if (wo) this.add(oldName, wo);
-    newDir.entries!.set(newName, src);
+    newDir.entries!.add(newName, src);
     newDir.size += BOGO_DIRENT_SIZE;
     if (isDir(src.mode) && this !== newDir) {
       this.nlink--;
@@ -249,72 +251,31 @@ export class TmpfsInode implements Inode {
 
   readdir(): DirEntry[] {
     const out: DirEntry[] = [];
-    for (const [name, i] of this.entries!) out.push({ name, ino: i.ino, type: i.mode & S_IFMT });
-    return out.reverse();
+    this.entries!.forEachNewestFirst((name, i) => out.push({ name, ino: i.ino, type: i.mode & S_IFMT }));
+    return out;
   }
 
   // Regular files.
 
   read(pos: number, into: Uint8Array): number {
-    if (pos >= this.size) return 0;
-    const n = Math.min(into.length, this.size - pos);
-    into.fill(0, 0, n);
-    for (let done = 0; done < n; ) {
-      const p = pos + done;
-      const page = this.pages!.get(Math.floor(p / PAGE_SIZE));
-      const off = p % PAGE_SIZE;
-      const take = Math.min(PAGE_SIZE - off, n - done);
-      if (page) into.set(page.subarray(off, off + take), done);
-      done += take;
-    }
-    return n;
+    return this.data!.read(this.size, pos, into);
   }
 
   write(pos: number, data: Uint8Array): number {
-    let done = 0;
-    while (done < data.length) {
-      const p = pos + done;
-      const idx = Math.floor(p / PAGE_SIZE);
-      let page = this.pages!.get(idx);
-      if (!page) {
-        // shmem_get_folio() fails with ENOSPC once the size limit is reached: a short write.
-        if (this.sb.takePages(1) !== 1) break;
-        page = new Uint8Array(PAGE_SIZE);
-        this.pages!.set(idx, page);
-      }
-      const off = p % PAGE_SIZE;
-      const take = Math.min(PAGE_SIZE - off, data.length - done);
-      page.set(data.subarray(done, done + take), off);
-      done += take;
-    }
+    const done = this.data!.write(this.sb, pos, data);
     if (done === 0 && data.length > 0) throw errno('ENOSPC');
     if (pos + done > this.size) this.size = pos + done;
     if (done > 0) this.mtime = this.ctime = this.sb.ctx.clock.now();
     return done;
   }
 
-  /** mapping_seek_hole_data(): a page present is data, a page never written is a hole. */
   seekHoleData(pos: number, hole: boolean): number | null {
-    const last = Math.ceil(this.size / PAGE_SIZE);
-    for (let idx = Math.floor(pos / PAGE_SIZE); idx < last; idx++) {
-      if (this.pages!.has(idx) !== hole) return Math.min(this.size, Math.max(pos, idx * PAGE_SIZE));
-    }
-    return hole ? this.size : null;
+    return this.data!.seekHoleData(this.size, pos, hole);
   }
 
-  /** shmem_setattr size change: frees whole pages past the end and zeroes the partial one. */
+  /** shmem_setattr size change: a shrink frees whole pages past the end and zeroes the partial one. */
   private truncate(len: number): void {
-    if (len < this.size && this.pages) {
-      const keep = Math.ceil(len / PAGE_SIZE);
-      for (const idx of [...this.pages.keys()]) {
-        if (idx >= keep) {
-          this.pages.delete(idx);
-          this.sb.freePages(1);
-        }
-      }
-      const tail = this.pages.get(Math.floor(len / PAGE_SIZE));
-      if (tail) tail.fill(0, len % PAGE_SIZE);
-    }
+    if (len < this.size && this.data) this.data.truncate(this.sb, len);
     this.size = len;
   }
 
