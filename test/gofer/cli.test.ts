@@ -24,7 +24,8 @@ afterAll(() => tree?.cleanup());
 
 /** Runs the CLI to completion (10 s at most): its exit status and stderr. */
 function run(...args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'vfsemu.js'), 'gofer', 'serve', ...args], { encoding: 'utf8', timeout: 10_000 });
+  // A bound, not a measure: a loaded machine may take seconds to start node (the CLI exits at once).
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'vfsemu.js'), 'gofer', 'serve', ...args], { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stderr: r.stderr };
 }
 

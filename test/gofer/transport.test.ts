@@ -122,7 +122,8 @@ describe.skipIf(missing !== null)('socket transport: a server that goes away', (
     await s.stop('SIGKILL');
     const started = Date.now();
     expect(c.err({ msg: 'Tgetattr', fid: 0, requestMask: 0x7ffn })).toBe('EIO(transport)');
-    expect(Date.now() - started).toBeLessThan(5000);
+    // "At once": well before the 20 s round-trip timeout, whatever the load on the machine.
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(c.err({ msg: 'Tgetattr', fid: 0, requestMask: 0x7ffn })).toBe('EIO(transport)');
     expect(t.closed).toBeDefined();
   });
