@@ -83,6 +83,17 @@ describe('FileData', () => {
     d.release(a);
     expect(a.used).toBe(0);
   });
+  it('a write far past the end, then a truncate, costs the chunks there are, not the range', () => {
+    const a = account();
+    const d = new FileData();
+    const far = 2 ** 50;
+    d.write(a, far, bytes(10, 1));
+    d.write(a, 5, bytes(10, 1));
+    expect(d.pages).toBe(2);
+    d.truncate(a, 1);
+    expect([d.pages, a.used]).toEqual([1, 1]);
+    expect(d.seekHoleData(far + 10, 0, false)).toBe(0);
+  });
 });
 
 describe('HoleMap', () => {

@@ -11,11 +11,12 @@
  * Accounting stays per page, as shmem's: `pages` counts the pages written (st_blocks, statfs,
  * ENOSPC through the superblock's takePages), a hole costs nothing, and SEEK_HOLE/SEEK_DATA see
  * pages. Memory can exceed the accounted pages only inside a chunk (a chunk holding one written
- * page at its end is allocated up to there): at most CHUNK_SIZE for each written page.
+ * page at its end is allocated up to there) or a slab (a small chunk's slab stays while any
+ * piece of it does): at most CHUNK_SIZE for each written page.
  *
  * Invariants: a chunk's bytes past the file's size, and the bytes of its pages not written, are
- * zero (truncate() clears them), so a read copies a chunk as it is; a chunk never extends past
- * CHUNK_SIZE; `pages` is the number of set bits in `masks`.
+ * zero (truncate() drops them), so a read copies a chunk as it is; a chunk never extends past
+ * CHUNK_SIZE; `pages` is the number of page bits set over all chunks.
  */
 import { PAGE_SIZE } from './options.js';
 
@@ -32,11 +33,21 @@ export interface PageAccount {
   freePages(n: number): void;
 }
 
+/** One chunk: its bytes (grown to the last one written) and a bit per page written. */
+interface Chunk {
+  bytes: Uint8Array;
+  mask: number;
+}
+
 export class FileData {
-  /** Chunk `i` holds bytes [i * CHUNK_SIZE, i * CHUNK_SIZE + chunks[i].length); undefined: none. */
-  private chunks: (Uint8Array | undefined)[] = [];
-  /** Per chunk, bit `p` set when its page `p` was written. */
-  private masks: number[] = [];
+  /**
+   * Chunk `i` (i > 0) holds bytes [i * CHUNK_SIZE, i * CHUNK_SIZE + bytes.length). A Map, not an
+   * array: a sparse file's chunk indices reach 2^37, past what an array indexes, and a Map visits
+   * only the chunks there are.
+   */
+  private more: Map<number, Chunk> | null = null;
+  /** Chunk 0, apart from the Map: most files have no other, and so no Map. */
+  private first: Chunk | undefined = undefined;
   /** Pages written (the file's st_blocks / 8). */
   pages = 0;
 
@@ -52,9 +63,9 @@ export class FileData {
       const ci = Math.floor(p / CHUNK_SIZE);
       const off = p - ci * CHUNK_SIZE;
       const take = Math.min(CHUNK_SIZE - off, n - done);
-      const chunk = this.chunks[ci];
-      const have = chunk === undefined ? 0 : Math.max(0, Math.min(take, chunk.length - off));
-      if (have > 0) into.set(have === chunk!.length && off === 0 ? chunk! : chunk!.subarray(off, off + have), done);
+      const bytes = this.chunk(ci)?.bytes;
+      const have = bytes === undefined ? 0 : Math.max(0, Math.min(take, bytes.length - off));
+      if (have > 0) into.set(have === bytes!.length && off === 0 ? bytes! : bytes!.subarray(off, off + have), done);
       if (have < take) into.fill(0, done + have, done + take);
       done += take;
     }
@@ -74,7 +85,8 @@ export class FileData {
       const off = p - ci * CHUNK_SIZE;
       const want = Math.min(CHUNK_SIZE - off, data.length - done);
       let take = want;
-      let mask = this.masks[ci] ?? 0;
+      const chunk = this.chunk(ci);
+      let mask = chunk === undefined ? 0 : chunk.mask;
       const last = (off + take - 1) >>> PAGE_SHIFT;
       for (let pg = off >>> PAGE_SHIFT; pg <= last; pg++) {
         if (mask & (1 << pg)) continue;
@@ -85,67 +97,68 @@ export class FileData {
         mask |= 1 << pg;
         this.pages++;
       }
-      this.masks[ci] = mask;
-      if (take <= 0) break;
-      const chunk = this.chunkFor(ci, off + take);
-      chunk.set(take === data.length ? data : data.subarray(done, done + take), off);
+      if (take <= 0) {
+        if (chunk !== undefined) chunk.mask = mask;
+        break;
+      }
+      const bytes = grow(chunk?.bytes, off + take);
+      if (chunk === undefined) {
+        if (ci === 0) this.first = { bytes, mask };
+        else (this.more ??= new Map()).set(ci, { bytes, mask });
+      }
+      else {
+        chunk.bytes = bytes;
+        chunk.mask = mask;
+      }
+      bytes.set(take === data.length ? data : data.subarray(done, done + take), off);
       done += take;
       if (take < want) break;
     }
     return done;
   }
 
-  /** Chunk `ci`, grown (by doubling, to at most CHUNK_SIZE) to hold `end` bytes. */
-  private chunkFor(ci: number, end: number): Uint8Array {
-    const old = this.chunks[ci];
-    if (old !== undefined && old.length >= end) return old;
-    // A first write gets just what it needs (a small file costs its size); growth doubles, so
-    // appending costs amortised constant time.
-    let cap = Math.max(MIN_CHUNK, end);
-    if (old !== undefined) for (cap = Math.max(MIN_CHUNK, old.length * 2); cap < end; ) cap *= 2;
-    const grown = new Uint8Array(Math.min(cap, CHUNK_SIZE));
-    if (old !== undefined) grown.set(old);
-    this.chunks[ci] = grown;
-    return grown;
-  }
-
   /** mapping_seek_hole_data(): a page written is data, any other a hole; null when no data follows. */
   seekHoleData(size: number, pos: number, hole: boolean): number | null {
     const last = Math.ceil(size / PAGE_SIZE);
     for (let idx = Math.floor(pos / PAGE_SIZE); idx < last; idx++) {
-      const written = ((this.masks[Math.floor(idx / PAGES_PER_CHUNK)] ?? 0) & (1 << idx % PAGES_PER_CHUNK)) !== 0;
-      if (written !== hole) return Math.min(size, Math.max(pos, idx * PAGE_SIZE));
+      const mask = this.chunk(Math.floor(idx / PAGES_PER_CHUNK))?.mask ?? 0;
+      if (((mask & (1 << idx % PAGES_PER_CHUNK)) !== 0) !== hole) return Math.min(size, Math.max(pos, idx * PAGE_SIZE));
     }
     return hole ? size : null;
   }
 
   /**
    * shmem_setattr's shrink: frees the whole pages past `len` (giving them back to `acct`) and
-   * zeroes the partial page's tail, so that a later extension reads zeros there.
+   * drops the bytes past `len`, so that a later extension reads zeros there.
    */
   truncate(acct: PageAccount, len: number): void {
     const keep = Math.ceil(len / PAGE_SIZE);
-    const firstChunk = Math.floor(keep / PAGES_PER_CHUNK);
-    for (let ci = firstChunk; ci < this.masks.length; ci++) {
-      const mask = this.masks[ci];
-      if (!mask) continue;
-      const from = ci === firstChunk ? keep % PAGES_PER_CHUNK : 0;
-      const dropped = mask & ~((1 << from) - 1);
-      const n = popcount(dropped);
-      this.masks[ci] = mask & ~dropped;
-      this.pages -= n;
-      acct.freePages(n);
+    const edge = Math.floor(len / CHUNK_SIZE);
+    if (this.first !== undefined && edge === 0) this.first = this.cut(acct, 0, this.first, keep, len);
+    if (this.more === null) return;
+    for (const [ci, chunk] of this.more) {
+      if (ci < edge) continue;
+      if (this.cut(acct, ci, chunk, keep, len) === undefined) this.more.delete(ci);
     }
-    // Everything past `len` reads as zero from now on.
-    const ci = Math.floor(len / CHUNK_SIZE);
-    const chunk = this.chunks[ci];
-    if (chunk !== undefined) {
-      const off = len - ci * CHUNK_SIZE;
-      if (off === 0) this.chunks[ci] = undefined;
-      else if (off < chunk.length) this.chunks[ci] = chunk.slice(0, off);
-    }
-    this.chunks.length = Math.min(this.chunks.length, ci + 1);
-    this.masks.length = Math.min(this.masks.length, ci + 1);
+  }
+
+  private chunk(ci: number): Chunk | undefined {
+    return ci === 0 ? this.first : this.more?.get(ci);
+  }
+
+  /** Chunk `ci` without the file's pages from `keep` and its bytes from `len`; undefined: nothing left. */
+  private cut(acct: PageAccount, ci: number, chunk: Chunk, keep: number, len: number): Chunk | undefined {
+    // Pages [keep, …) of the file go; in the chunk holding `len`, that is from its page keep % 16.
+    const from = ci * PAGES_PER_CHUNK >= keep ? 0 : keep - ci * PAGES_PER_CHUNK;
+    const dropped = chunk.mask & ~((1 << from) - 1);
+    const n = popcount(dropped);
+    this.pages -= n;
+    acct.freePages(n);
+    chunk.mask &= ~dropped;
+    const off = len - ci * CHUNK_SIZE;
+    if (off <= 0) return undefined;
+    if (off < chunk.bytes.length) chunk.bytes = chunk.bytes.slice(0, off);
+    return chunk;
   }
 
   /** Gives every page back (the inode is evicted); the bytes stay readable through open files. */
@@ -154,8 +167,43 @@ export class FileData {
   }
 }
 
+/**
+ * `old` grown to hold `end` bytes: a first write gets just what it needs (a small file costs its
+ * size), growth doubles (appending costs amortised constant time), never past CHUNK_SIZE.
+ */
+function grow(old: Uint8Array | undefined, end: number): Uint8Array {
+  if (old !== undefined && old.length >= end) return old;
+  let cap = Math.max(MIN_CHUNK, end);
+  if (old !== undefined) for (cap = Math.max(MIN_CHUNK, old.length * 2); cap < end; ) cap *= 2;
+  const grown = cap <= SLAB_PIECE ? slabPiece(cap) : new Uint8Array(Math.min(cap, CHUNK_SIZE));
+  if (old !== undefined) grown.set(old);
+  return grown;
+}
+
 function popcount(x: number): number {
   let n = 0;
   for (; x; x &= x - 1) n++;
   return n;
+}
+
+/**
+ * Small chunks (a first write of at most a page) are carved from shared slabs of CHUNK_SIZE, not
+ * made one ArrayBuffer each: an ArrayBuffer is an allocation, a registration as external memory
+ * and, by the hundred thousand, full garbage collections, which were most of the time a small
+ * file took to make. A slab lives while any piece of it does; a piece pins at most CHUNK_SIZE
+ * for its page, the bound a chunk already has.
+ */
+const SLAB_PIECE = PAGE_SIZE;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+function slabPiece(len: number): Uint8Array {
+  if (slabUsed + len > slab.length) {
+    slab = new Uint8Array(CHUNK_SIZE);
+    slabUsed = 0;
+  }
+  const piece = slab.subarray(slabUsed, slabUsed + len);
+  // Pieces start 8-byte aligned, as an allocator's would.
+  slabUsed += (len + 7) & ~7;
+  return piece;
 }
