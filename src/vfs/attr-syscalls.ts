@@ -80,7 +80,7 @@ export function truncate(p: Process, path: string, length: number): void {
   if (!isReg(inode.mode)) throw errno('EINVAL');
   mntWantWrite(target.mnt);
   inodePermission(p.creds, inode, MAY_WRITE, target.mnt.idmap);
-  doTruncate(p, inode, length);
+  doTruncate(p, inode, length, target.mnt.idmap);
 }
 
 /** do_sys_ftruncate(): the descriptor must be a regular file open for writing (EINVAL). */
@@ -88,7 +88,7 @@ export function ftruncate(p: Process, fd: number, length: number): void {
   if (length < 0) throw errno('EINVAL');
   const f = fdget(p, fd);
   if (!isReg(f.inode.mode) || !f.writable) throw errno('EINVAL');
-  doTruncate(p, f.inode, length);
+  doTruncate(p, f.inode, length, f.path.mnt.idmap);
 }
 
 /**

@@ -12,6 +12,7 @@
  * no read, write, seek or attribute change (EBADF from fdget()).
  */
 import { notifyChange, newInodeOwner, shouldRemoveSuid } from './attr.js';
+import type { MntIdmap } from './idmapping.js';
 import { errno } from './errno.js';
 import {
   FileDescription,
@@ -67,10 +68,13 @@ export function fdget(p: Process, fd: number): FileDescription {
   return f;
 }
 
-/** do_truncate(): the size change, EFBIG past the largest file, dropping setuid/setgid as a write does. */
-export function doTruncate(p: Process, inode: Inode, length: number): void {
+/**
+ * do_truncate(): the size change, EFBIG past the largest file, dropping setuid/setgid as a write
+ * does — with the owners as the mount shows them (`idmap`: the mount's, idmapping.ts).
+ */
+export function doTruncate(p: Process, inode: Inode, length: number, idmap?: MntIdmap): void {
   if (length > MAX_FILESIZE) throw errno('EFBIG');
-  notifyChange(p.creds, inode, { size: length, mtime: 'now', killSuid: shouldRemoveSuid(p.creds, inode), force: true }, p.kernel.clock.now());
+  notifyChange(p.creds, inode, { size: length, mtime: 'now', killSuid: shouldRemoveSuid(p.creds, inode, idmap), force: true }, p.kernel.clock.now(), idmap);
 }
 
 /**
@@ -128,8 +132,8 @@ export function openat(p: Process, dirfd: number, path: string, flags: number, m
     // own, before handle_truncate() (overlayfs copies up here).
     if (isFifo(inode.mode)) file.state = fifoOpen(file);
     else if (!created) file.state = inode.open?.(flags, p.creds) ?? undefined;
-    if (truncate && inode.size !== 0) doTruncate(p, inode, 0);
-    else if (truncate) notifyChange(p.creds, inode, { mtime: 'now', force: true }, p.kernel.clock.now());
+    if (truncate && inode.size !== 0) doTruncate(p, inode, 0, target.mnt.idmap);
+    else if (truncate) notifyChange(p.creds, inode, { mtime: 'now', force: true }, p.kernel.clock.now(), target.mnt.idmap);
     return p.fds.install(file);
   } catch (e) {
     file.release();
@@ -164,9 +168,11 @@ function openCreate(p: Process, dirfd: number, path: string, flags: number, mode
 /** lookup_open()'s create: EROFS or EACCES (may_o_create), then the filesystem's create. */
 function createFile(p: Process, pw: ParentWalk, mode: number): Path {
   mntWantWrite(pw.parent.mnt);
-  mayCreate(p.creds, pw.parent.dentry, undefined);
+  // may_o_create() and the new inode's owner go through the mount's idmapping (idmappings.rst).
+  const idmap = pw.parent.mnt.idmap;
+  mayCreate(p.creds, pw.parent.dentry, undefined, idmap);
   const dir = pw.parent.dentry;
-  const o = newInodeOwner(p.creds, dir.inode, mode & 0o7777, S_IFREG, p.umask);
+  const o = newInodeOwner(p.creds, dir.inode, mode & 0o7777, S_IFREG, p.umask, idmap);
   const inode = dir.inode.create(pw.last, o.mode, 0, o.uid, o.gid);
   return { mnt: pw.parent.mnt, dentry: dir.instantiate(pw.last, inode) };
 }
@@ -194,8 +200,8 @@ function mayOpen(p: Process, target: Path, accMode: number, flags: number): void
       if (accMode & MAY_EXEC && target.mnt.flags & MNT_NOEXEC) throw errno('EACCES');
       break;
   }
-  inodePermission(p.creds, inode, accMode);
-  if (flags & O_NOATIME && !ownerOrCapable(p.creds, inode)) throw errno('EPERM');
+  inodePermission(p.creds, inode, accMode, target.mnt.idmap);
+  if (flags & O_NOATIME && !ownerOrCapable(p.creds, inode, target.mnt.idmap)) throw errno('EPERM');
 }
 
 /** close_fd(): the last descriptor of a description releases it, and perhaps a detached mount. */
@@ -267,7 +273,8 @@ function writeAt(p: Process, f: FileDescription, pos: number, data: Uint8Array):
   if (data.length === 0) return 0;
   if (pos + data.length > MAX_FILESIZE) throw errno('EFBIG');
   // file_remove_privs(): the kernel drops setuid/setgid itself, without permission checks.
-  if (shouldRemoveSuid(p.creds, f.inode)) notifyChange(p.creds, f.inode, { killSuid: true, force: true }, p.kernel.clock.now());
+  const idmap = f.path.mnt.idmap;
+  if (shouldRemoveSuid(p.creds, f.inode, idmap)) notifyChange(p.creds, f.inode, { killSuid: true, force: true }, p.kernel.clock.now(), idmap);
   return f.inode.write(pos, data);
 }
 

@@ -84,7 +84,7 @@ export class Nameidata {
   mayLookup(dir: Path): void {
     const inode = dir.dentry.inode;
     if ((inode.mode & 0o111) === 0o111) return;
-    inodePermission(this.task.creds, inode, MAY_EXEC);
+    inodePermission(this.task.creds, inode, MAY_EXEC, dir.mnt.idmap);
   }
 
   /**

@@ -419,6 +419,19 @@ describe('idmapped mounts and the new mount API', () => {
     expect(errOf(() => op(w))).toBe(expected);
   });
 
+  // open(2) goes through the same checks as the recorded calls: O_CREAT is may_o_create() and
+  // the new owner as mknod's, opening for reading is the permission access(2) checks.
+  const creat = (p: Process, path: string): void => p.close(p.open(path, O_CREAT | O_WRONLY, 0o644));
+  it.each([
+    ['open O_CREAT through it as root', 'mknod through it as root (fsuid 0 has no mapping)', then((p) => creat(p, '/dst/new'))],
+    ['open O_CREAT through it as 10005', 'mknod through it as 10005', then((p) => (as(p, 10005, 10005, ['DAC_OVERRIDE', 'CHOWN', 'FOWNER']), creat(p, '/dst/new')))],
+    ['open O_RDONLY of a 0600 root file as 10000 through it', 'access R_OK of a 0600 root file as 10000 through it', then((p) => (as(p, 10000, 10000, []), p.close(p.open('/dst/p', O_RDONLY))))],
+    ['open O_RDONLY of a 0600 root file as 10000 without it', 'access R_OK of a 0600 root file as 10000 without it', then((p) => (as(p, 10000, 10000, []), p.close(p.open('/src/p', O_RDONLY))))],
+  ] as const)('%s is what the recorded %s gives', (_n, recorded, op) => {
+    const expected = K.cases('idmapped mounts and the mount API', ops).find(([n]) => n === recorded)![1];
+    expect(errOf(() => op(world()))).toBe(expected);
+  });
+
   const options = (p: Process, target: string): string => {
     const line = p.mountinfo().split('\n').find((l) => l.split(' ')[4] === target)!;
     return line.split(' ')[5]!;
