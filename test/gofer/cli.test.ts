@@ -11,10 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialP9 } from '../../src/host/p9-dial.js';
 import { P9_DOTL_RDWR, P9_DOTL_WRONLY } from '../../src/p9/index.js';
-import { cliMissing, hostTree, RawClient, ROOT, serveCli, type HostTree } from './helpers.js';
+import { cliMissing, hostTree, RawClient, ROOT, serveCli, type HostTree, itNeeds } from './helpers.js';
 
 const missing = cliMissing();
-if (missing) console.warn(`test/gofer/cli skipped: ${missing}`);
 
 let tree: HostTree;
 beforeAll(() => {
@@ -33,7 +32,9 @@ function port(address: string): number {
   return Number(address.split(':').at(-1));
 }
 
-describe.skipIf(missing !== null)('vfsemu gofer serve', () => {
+itNeeds('the built CLI and addon (npm run build, npm run build:native)', missing);
+
+describe('vfsemu gofer serve', () => {
   it('serves, logs each attach on one line, and stops on SIGINT with exit 0', async () => {
     const s = await serveCli([tree.srv, '--listen', '127.0.0.1:0']);
     const t = dialP9({ trans: 'tcp', source: '127.0.0.1', port: port(s.address) });

@@ -10,7 +10,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { P9FrameSplitter } from '../../src/host/p9-frames.js';
 import type { P9Address } from '../../src/host/p9-address.js';
 import { decodeMessage, encodeMessage, NOFID, NOTAG, type P9Message, type P9Reply, type P9Request, type P9Transport } from '../../src/p9/index.js';
@@ -225,6 +225,17 @@ export async function freePort(): Promise<number> {
 export function diodMissing(): string | null {
   for (const p of ['/usr/sbin/diod', '/usr/sbin/diodls', '/usr/sbin/diodcat', '/usr/sbin/diodload']) if (!existsSync(p)) return `${p} is not installed (apt-get install diod)`;
   return null;
+}
+
+/**
+ * The first test of a suite that needs the addon's host export or the built CLI: neither is a
+ * reason to skip (the export needs no privilege; `npm test` builds dist/ and `npm install` the
+ * addon), so their absence is a failure that says what to run.
+ */
+export function itNeeds(what: string, missing: string | null): void {
+  it(`has ${what}`, () => {
+    expect(missing).toBeNull();
+  });
 }
 
 /** Why the CLI in dist/ cannot be spawned, or null (it needs `npm run build`, and the addon). */

@@ -30,11 +30,10 @@ import {
   SessionTransport,
 } from '../../src/p9/index.js';
 import { errOf } from '../unit/helpers.js';
-import { hostTree, outsideSnapshot, RawClient, type HostTree } from './helpers.js';
+import { hostTree, outsideSnapshot, RawClient, type HostTree, itNeeds } from './helpers.js';
 
 const enc = new TextEncoder();
 const why = hostfsUnavailableReason();
-if (why) console.warn(`test/gofer/host-export skipped: ${why}`);
 
 let tree: HostTree;
 let exp: HostExport;
@@ -71,7 +70,9 @@ afterEach(() => {
   tree.cleanup();
 });
 
-describe.skipIf(why !== null)('host export: reading', () => {
+itNeeds('the host export (the native addon, npm run build:native)', why);
+
+describe('host export: reading', () => {
   it('lists and reads what is on disk, qids carrying the host inode numbers', () => {
     expect(c.ls(1)).toEqual(['d', 'f', 'root-link', 'up']);
     expect(c.ls(1, 'd')).toEqual(['esc', 'sub']);
@@ -171,7 +172,7 @@ describe.skipIf(why !== null)('host export: reading', () => {
   });
 });
 
-describe.skipIf(why !== null)('host export: writing', () => {
+describe('host export: writing', () => {
   it('creates, writes, renames and removes exactly what is on disk', () => {
     c.walk(0, 1);
     c.ok('Rlcreate', { msg: 'Tlcreate', fid: 1, name: 'new', flags: P9_DOTL_RDWR, mode: 0o640, gid: 0 });
@@ -241,7 +242,7 @@ describe.skipIf(why !== null)('host export: writing', () => {
   });
 });
 
-describe.skipIf(why !== null)('host export: behind the server’s back', () => {
+describe('host export: behind the server’s back', () => {
   it('answers ESTALE when a fid’s name now holds another file, and never opens that one', () => {
     c.walk(0, 1, 'f');
     const ino = BigInt(lstatSync(join(tree.srv, 'f')).ino);
@@ -292,7 +293,7 @@ describe.skipIf(why !== null)('host export: behind the server’s back', () => {
   });
 });
 
-describe.skipIf(why !== null)('host export: descriptors', () => {
+describe('host export: descriptors', () => {
   it('bounds the descriptors it holds (ENFILE) and releases them with their fids', () => {
     const small = new HostExport(tree.srv, { maxHostFds: 16 });
     const t = new SessionTransport(new P9Server({ '': small }).connect());

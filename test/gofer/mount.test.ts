@@ -14,12 +14,11 @@ import { createSandbox } from '../../src/index.js';
 import { p9Dialer } from '../../src/host/p9-dial.js';
 import { createFs } from '../../src/node/index.js';
 import { itHasTheOracle, oracleSkipped } from '../oracles.js';
-import { cliMissing, diodMissing, freePort, fsTree, hostTree, serveCli, startDiod, type HostTree, type Served } from './helpers.js';
+import { cliMissing, diodMissing, freePort, fsTree, hostTree, serveCli, startDiod, type HostTree, type Served, itNeeds } from './helpers.js';
 
 const missing = cliMissing();
-if (missing) console.warn(`test/gofer/mount skipped: ${missing}`);
 const diod = diodMissing();
-const diodSkip = missing !== null || oracleSkipped('test/gofer/mount (diod half)', diod);
+const diodSkip = oracleSkipped('test/gofer/mount (diod half)', diod);
 
 let tree: HostTree;
 const stops: (() => Promise<unknown>)[] = [];
@@ -75,7 +74,9 @@ function exercise(fs: ReturnType<typeof createFs>, dir: string): void {
   expect(fs.readFileSync('/mnt/from-host', 'utf8')).toBe('host');
 }
 
-describe.skipIf(missing !== null)('a sandbox mounts vfsemu gofer serve', () => {
+itNeeds('the built CLI and addon (npm run build, npm run build:native)', missing);
+
+describe('a sandbox mounts vfsemu gofer serve', () => {
   it('over TCP (trans=tcp,port=PORT,aname=DIR)', async () => {
     const dir = exportDir('mount-tcp');
     const s: Served = await serveCli([dir, '--listen', '127.0.0.1:0']);

@@ -13,7 +13,7 @@ import type { P9Address } from '../../src/host/p9-address.js';
 import { P9SocketServer, type P9AttachEvent } from '../../src/host/p9-socket-server.js';
 import { encodeMessage, NOFID, NOTAG, P9Server, type P9Reply } from '../../src/p9/index.js';
 import { errnoName } from '../../src/vfs/errno.js';
-import { hostTree, Peer, type HostTree } from './helpers.js';
+import { hostTree, Peer, type HostTree, itNeeds } from './helpers.js';
 
 const why = hostfsUnavailableReason();
 
@@ -52,7 +52,9 @@ afterEach(async () => {
   tree.cleanup();
 });
 
-describe.skipIf(why !== null)('socket server', () => {
+itNeeds('the host export (the native addon, npm run build:native)', why);
+
+describe('socket server', () => {
   it('gives each connection its own session, and reports each attach', async () => {
     const [a, b] = [await peer(), await peer()];
     await a.start();
@@ -132,7 +134,7 @@ describe.skipIf(why !== null)('socket server', () => {
   });
 });
 
-describe.skipIf(why !== null)('socket server on a unix socket', () => {
+describe('socket server on a unix socket', () => {
   it('unlinks its socket on close, but not a file that replaced it', async () => {
     const path = join(tree.base, 'sock');
     const s = new P9SocketServer(new P9Server({ '': exp }));

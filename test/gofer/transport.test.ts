@@ -13,10 +13,9 @@ import { dialP9, p9Dialer } from '../../src/host/p9-dial.js';
 import { SocketTransport } from '../../src/host/p9-socket-client.js';
 import { P9_DOTL_RDWR, P9_IOHDRSZ } from '../../src/p9/index.js';
 import { errOf } from '../unit/helpers.js';
-import { cliMissing, freePort, hostTree, RawClient, ROOT, serveCli, type HostTree, type Served } from './helpers.js';
+import { cliMissing, freePort, hostTree, RawClient, ROOT, serveCli, type HostTree, type Served, itNeeds } from './helpers.js';
 
 const missing = cliMissing();
-if (missing) console.warn(`test/gofer/transport skipped: ${missing}`);
 
 let tree: HostTree;
 let tcp: Served;
@@ -39,7 +38,9 @@ function tcpPort(s: Served): number {
   return Number(s.address.split(':').at(-1));
 }
 
-describe.skipIf(missing !== null)('socket transport', () => {
+itNeeds('the built CLI and addon (npm run build, npm run build:native)', missing);
+
+describe('socket transport', () => {
   it('makes synchronous round trips over TCP and a unix socket', () => {
     for (const t of [dialP9({ trans: 'tcp', source: '127.0.0.1', port: tcpPort(tcp) }), dialP9({ trans: 'unix', source: join(tree.base, 'sock') })]) {
       const c = new RawClient(t);
@@ -113,7 +114,7 @@ describe.skipIf(missing !== null)('socket transport', () => {
   });
 });
 
-describe.skipIf(missing !== null)('socket transport: a server that goes away', () => {
+describe('socket transport: a server that goes away', () => {
   it('is EIO at once when the server dies, and EIO from then on', async () => {
     const s = await serveCli([tree.srv, '--listen', '127.0.0.1:0']);
     const t = dialP9({ trans: 'tcp', source: '127.0.0.1', port: tcpPort(s) }, { timeoutMs: 20_000 });
