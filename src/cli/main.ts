@@ -50,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<plan>', 'plan JSON file')
     .option('--backend <name>', 'emulated or native', 'emulated')
     .option('--json', 'print the outcome document as JSON', false)
-    .action((file: string, opts: { backend: string; json: boolean }) => {
+    .option('--allow-9p <address...>', '9P servers a 9p mount in the plan may reach (HOST:PORT or unix:PATH); none by default')
+    .action((file: string, opts: { backend: string; json: boolean; allow9p?: string[] }) => {
       code = runPlanCommand(file, opts, io);
     });
   program

@@ -11,7 +11,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { NativeBackend } from '../host/native.js';
-import { p9Dialer } from '../host/p9-dial.js';
+import { allowListDialer } from '../host/p9-dial.js';
+import { AddressError, parseP9Address, type P9Address } from '../host/p9-address.js';
 import { runEmulated } from '../plan/emulated.js';
 import { BackendUnavailable, type OpResult, type Outcome } from '../plan/outcome.js';
 import { MAX_PLAN_BYTES, parsePlan, PlanError, planTooLarge, type Plan, type PlanOp } from '../plan/plan.js';
@@ -19,6 +20,8 @@ import { MAX_PLAN_BYTES, parsePlan, PlanError, planTooLarge, type Plan, type Pla
 export interface PlanRunOptions {
   backend: string;
   json: boolean;
+  /** 9P servers a plan's `mount -t 9p` may reach (`--allow-9p`); none by default: plans are untrusted. */
+  allow9p?: string[];
 }
 
 export interface CliIo {
@@ -106,10 +109,19 @@ export function runPlanCommand(file: string, opts: PlanRunOptions, io: CliIo): n
     }
     throw e;
   }
+  let allowed: P9Address[];
+  try {
+    allowed = (opts.allow9p ?? []).map(parseP9Address);
+  } catch (e) {
+    if (!(e instanceof AddressError)) throw e;
+    io.err(`vfsemu: --allow-9p: ${e.message}\n`);
+    return 2;
+  }
   let outcome: Outcome;
   try {
-    // A 9p mount in the plan reaches the server its options name, over this host's sockets.
-    if (opts.backend === 'emulated') outcome = runEmulated(plan, { totalRamPages: hostRamPages(), p9Dial: p9Dialer() });
+    // A 9p mount in the plan reaches only the servers the user named (--allow-9p): a plan is
+    // untrusted input and may not open connections of its choosing from this host.
+    if (opts.backend === 'emulated') outcome = runEmulated(plan, { totalRamPages: hostRamPages(), p9Dial: allowListDialer(allowed) });
     else if (opts.backend === 'native') outcome = new NativeBackend().run(plan);
     else {
       io.err(`vfsemu: unknown backend ${JSON.stringify(opts.backend)}; expected emulated or native\n`);

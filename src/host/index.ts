@@ -10,7 +10,6 @@ import type { Outcome } from '../plan/outcome.js';
 import type { Plan } from '../plan/plan.js';
 import { runEmulated, type EmulatedOptions } from '../plan/emulated.js';
 import { runNative, type NativeRunOptions } from './native.js';
-import { p9Dialer } from './p9-dial.js';
 
 /**
  * Runs a plan on the emulated backend or on this machine's kernel (`backend: 'native'`: Linux,
@@ -24,8 +23,8 @@ import { p9Dialer } from './p9-dial.js';
  * ```
  */
 export async function runPlan(plan: Plan, opts: { backend?: 'emulated' | 'native' } & EmulatedOptions & NativeRunOptions = {}): Promise<Outcome> {
-  // The emulated kernel's 9p mounts dial this host's sockets unless the caller gives a dialer.
-  return opts.backend === 'native' ? runNative(plan, opts) : runEmulated(plan, { p9Dial: p9Dialer(), ...opts });
+  // A plan's 9p mounts reach nothing unless the caller gives a dialer (p9Dial, e.g. allowListDialer).
+  return opts.backend === 'native' ? runNative(plan, opts) : runEmulated(plan, opts);
 }
 
 export { runNative, runNativeSync, NativeBackend, NativeRunIncomplete, nativeUnavailableReason, type NativeRunOptions } from './native.js';
@@ -37,4 +36,4 @@ export { hasCapSysAdmin } from './caps.js';
 export { HostExport, type HostExportOptions } from './host-export.js';
 export { P9SocketServer, type P9SocketServerOptions } from './p9-socket-server.js';
 export { SocketTransport } from './p9-socket-client.js';
-export { dialP9, p9Dialer } from './p9-dial.js';
+export { dialP9, p9Dialer, allowListDialer } from './p9-dial.js';

@@ -26,7 +26,7 @@
 import { isIP } from 'node:net';
 import { errno } from '../vfs/errno.js';
 import type { P9DialRequest, P9Dialer } from '../vfs/inode.js';
-import { UNIX_PATH_MAX } from './p9-address.js';
+import { formatP9Address, UNIX_PATH_MAX, type P9Address } from './p9-address.js';
 import { SocketTransport, type SocketTransportOptions } from './p9-socket-client.js';
 
 /** P9_PORT: the 9P port, Linux's default for trans=tcp. */
@@ -70,4 +70,25 @@ export function dialP9(request: P9DialRequest, opts: SocketTransportOptions = {}
  */
 export function p9Dialer(opts: SocketTransportOptions = {}): P9Dialer {
   return (request) => dialP9(request, opts);
+}
+
+/**
+ * A dialer that reaches only `allowed` servers (tcp HOST:PORT or a unix socket path, as
+ * parseP9Address reads them): a plan is untrusted input, and its `mount -t 9p` must not connect
+ * wherever its options say. Anything else is ECONNREFUSED, what a mount meets with no server there.
+ *
+ * @example
+ * ```ts
+ * const dial = allowListDialer([parseP9Address('127.0.0.1:5640')]);
+ * dial({ trans: 'tcp', source: '10.0.0.1', port: 564 }); // throws ECONNREFUSED
+ * ```
+ */
+export function allowListDialer(allowed: readonly P9Address[], opts: SocketTransportOptions = {}): P9Dialer {
+  const keys = new Set(allowed.map(formatP9Address));
+  return (request) => {
+    const port = request.port ?? P9_PORT;
+    const key = request.trans === 'tcp' ? formatP9Address({ kind: 'tcp', host: request.source, port }) : request.trans === 'unix' ? formatP9Address({ kind: 'unix', path: request.source }) : null;
+    if (key === null || !keys.has(key)) throw errno('ECONNREFUSED');
+    return dialP9(request, opts);
+  };
 }

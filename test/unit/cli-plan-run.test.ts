@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPlanCommand } from '../../src/cli/plan-run.js';
 
-function run(plan: unknown, opts: { backend?: string; json?: boolean } = {}) {
+function run(plan: unknown, opts: { backend?: string; json?: boolean; allow9p?: string[] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'vfsemu-cli-'));
   const file = join(dir, 'plan.json');
   writeFileSync(file, typeof plan === 'string' ? plan : JSON.stringify(plan));
   let out = '';
   let err = '';
   try {
-    const code = runPlanCommand(file, { backend: opts.backend ?? 'emulated', json: opts.json ?? false }, { out: (s) => (out += s), err: (s) => (err += s) });
+    const code = runPlanCommand(file, { backend: opts.backend ?? 'emulated', json: opts.json ?? false, allow9p: opts.allow9p }, { out: (s) => (out += s), err: (s) => (err += s) });
     return { code, out, err };
   } finally {
     rmSync(dir, { recursive: true });
@@ -84,6 +84,16 @@ describe('vfsemu plan run', () => {
     const r = run({ ops: [] });
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/: version: missing: a plan says which format it follows, "version": 1 \(docs\/plan-format\.md\)\n$/);
+  });
+
+  it('lets a 9p mount reach no server the user did not name (--allow-9p), and names a bad address', () => {
+    const mount = (port: number) => ({ op: 'mount', source: '127.0.0.1', target: '/m', fstype: '9p', flags: [], data: `trans=tcp,port=${port}` });
+    const plan9 = { version: 1, ops: [{ op: 'mkdir', path: '/m' }, mount(1), { op: 'mount', source: '/run/x.sock', target: '/m', fstype: '9p', flags: [], data: 'trans=unix' }] };
+    const r = run(plan9, { json: true, allow9p: ['127.0.0.1:2'] });
+    expect(JSON.parse(r.out).results.slice(1)).toEqual([{ ok: false, errno: 'ECONNREFUSED' }, { ok: false, errno: 'ECONNREFUSED' }]);
+    const bad = run(plan9, { allow9p: ['nonsense'] });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe('vfsemu: --allow-9p: "nonsense": expected HOST:PORT, [IPV6]:PORT or unix:PATH\n');
   });
 
   it('exits 2 for a missing file', () => {
