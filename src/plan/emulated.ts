@@ -93,6 +93,16 @@ export function statResult(st: Stat): StatResult {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** read(2) of `fd` in 64 KiB chunks to the end, one at a time (the caller may stop early). */
+function* readChunks(p: Process, fd: number): Generator<Uint8Array> {
+  for (;;) {
+    const buf = new Uint8Array(65536);
+    const n = p.read(fd, buf);
+    if (n === 0) return;
+    yield buf.subarray(0, n);
+  }
+}
+
 /** Filesystem types whose superblocks policy.ts's pseudo-write rule covers. */
 const PSEUDO_FSTYPES: ReadonlySet<string> = new Set(['proc', 'sysfs', 'cgroup', 'cgroup2']);
 
@@ -195,15 +205,15 @@ class PlanRun {
   }
 
   /**
-   * Reads through `next` (bytes a call, 0 at the end) into chunks, counting `count` of each as
-   * the native child does: past MAX_OP_BYTES the op is refused, and once the run has returned
+   * Takes the chunks of `source` (a read's, or a readdir's one list of names), counting `count`
+   * of each as the native child does: past MAX_OP_BYTES the op is refused, and once the run has returned
    * MAX_RUN_BYTES no read or readdir runs.
    */
-  private limited<T>(next: () => T | null, count: (chunk: T) => number): T[] | RefusalRule {
+  private limited<T>(source: Iterable<T>, count: (chunk: T) => number): T[] | RefusalRule {
     let bytes = 0;
     const chunks: T[] = [];
     try {
-      for (let c = next(); c !== null; c = next()) {
+      for (const c of source) {
         bytes += count(c);
         if (bytes > MAX_OP_BYTES) break;
         chunks.push(c);
@@ -307,14 +317,7 @@ class PlanRun {
         if (this.policy && this.runBytes >= MAX_RUN_BYTES) return refusedResult('run-limit');
         const fd = p.open(op.path, O_RDONLY);
         try {
-          const chunks = this.limited(
-            () => {
-              const buf = new Uint8Array(65536);
-              const n = p.read(fd, buf);
-              return n === 0 ? null : buf.subarray(0, n);
-            },
-            (c) => (this.policy ? c.length : 0),
-          );
+          const chunks = this.limited(readChunks(p, fd), (c) => (this.policy ? c.length : 0));
           if (typeof chunks === 'string') return refusedResult(chunks);
           const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
           let off = 0;
@@ -361,20 +364,14 @@ class PlanRun {
         if (this.policy && this.runBytes >= MAX_RUN_BYTES) return refusedResult('run-limit');
         const fd = p.open(op.path, O_RDONLY | O_DIRECTORY);
         try {
-          let entries: string[] | null = p
+          const names = p
             .getdents(fd)
             .map((e) => e.name)
             .filter((n) => n !== '.' && n !== '..');
-          const names = this.limited(
-            () => {
-              const all = entries;
-              entries = null;
-              return all;
-            },
-            (all) => (this.policy ? all.reduce((n, name) => n + encoder.encode(name).length, 0) : 0),
-          );
-          if (typeof names === 'string') return refusedResult(names);
-          return { ok: true, names: names.flat().sort() };
+          // One chunk of names, counted as the native child counts them: bytes of names.
+          const kept = this.limited([names], (all) => (this.policy ? all.reduce((n, name) => n + encoder.encode(name).length, 0) : 0));
+          if (typeof kept === 'string') return refusedResult(kept);
+          return { ok: true, names: names.sort() };
         } finally {
           p.close(fd);
         }
