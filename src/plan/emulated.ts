@@ -206,8 +206,8 @@ class PlanRun {
 
   /**
    * Takes the chunks of `source` (a read's, or a readdir's one list of names), counting `count`
-   * of each as the native child does: past MAX_OP_BYTES the op is refused, and once the run has returned
-   * MAX_RUN_BYTES no read or readdir runs.
+   * of each as the native child does: past MAX_OP_BYTES the op is refused, and once the run has
+   * returned MAX_RUN_BYTES no read or readdir runs.
    */
   private limited<T>(source: Iterable<T>, count: (chunk: T) => number): T[] | RefusalRule {
     let bytes = 0;
