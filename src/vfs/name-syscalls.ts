@@ -24,6 +24,9 @@ import type { Path } from './mount.js';
 import type { Process } from './process.js';
 import { lookupLast, type ParentWalk } from './resolve.js';
 
+/** WHITEOUT_DEV (include/linux/fs.h): a whiteout is a character device numbered 0:0. */
+const WHITEOUT_DEV = 0;
+
 /**
  * filename_create(): the parent walk, then EEXIST for `.`/`..`/`/` or an existing name, ENOENT
  * for a trailing slash on a non-directory create, then the deferred EROFS.
@@ -50,7 +53,9 @@ export function mkdirat(p: Process, dirfd: number, path: string, mode: number): 
 
 /**
  * do_mknodat(): may_mknod() first — no type is a regular file, a directory is EPERM, an unknown
- * type EINVAL — then the name, then CAP_MKNOD for devices (EPERM).
+ * type EINVAL — then the name, then CAP_MKNOD over init_user_ns for devices (EPERM), except a
+ * whiteout (character device 0:0, WHITEOUT_DEV), which anyone may make (vfs_mknod(), since
+ * Linux 5.8).
  */
 export function mknodat(p: Process, dirfd: number, path: string, mode: number, dev: number): void {
   let type = mode & S_IFMT;
@@ -61,7 +66,8 @@ export function mknodat(p: Process, dirfd: number, path: string, mode: number, d
   const dir = pw.parent.dentry;
   const idmap = pw.parent.mnt.idmap;
   mayCreate(p.creds, dir, undefined, idmap);
-  if ((type === S_IFCHR || type === S_IFBLK) && !p.creds.capable(Cap.MKNOD)) throw errno('EPERM');
+  const whiteout = type === S_IFCHR && dev === WHITEOUT_DEV;
+  if ((type === S_IFCHR || type === S_IFBLK) && !whiteout && !p.creds.capable(Cap.MKNOD)) throw errno('EPERM');
   const o = newInodeOwner(p.creds, dir.inode, mode & 0o7777, type, p.umask, idmap);
   const rdev = type === S_IFCHR || type === S_IFBLK ? dev : 0;
   dir.instantiate(pw.last, dir.inode.create(pw.last, o.mode, rdev, o.uid, o.gid));
