@@ -105,6 +105,12 @@ export interface AttrChange {
 export interface Inode {
   readonly sb: SuperBlock;
   readonly ino: number;
+  /**
+   * make_empty_dir_inode(): a directory that stays empty (sysfs_create_mount_point(), proc's
+   * register_sysctl_mount_point()), which a locked mount may cover without hiding anything
+   * (is_empty_dir_inode(), mount_too_revealing()).
+   */
+  readonly permanentlyEmpty?: boolean;
   /** File type and permission bits. */
   readonly mode: number;
   readonly uid: number;

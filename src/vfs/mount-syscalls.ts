@@ -315,22 +315,24 @@ export function lockMount(at: Path): Path {
  * (SB_I_USERNS_VISIBLE) would show what the more privileged namespace may have hidden, unless a
  * mount of the same type is already fully visible there (mnt_already_visible()): its root is the
  * filesystem's root, its locked read-only and atime settings are no stricter than the new
- * mount's, and no locked mount covers anything of it (no directory of a tmpfs-like filesystem is
- * "permanently empty" here, so any locked child hides something).
+ * mount's, and no locked mount among its children covers anything but a permanently empty
+ * directory (is_empty_dir_inode(): /sys/fs/cgroup under a host's cgroup tmpfs is fine, a tmpfs
+ * over /proc/sys is not). Returns the MNT_LOCK_READONLY and MNT_LOCK_ATIME the new mount takes
+ * over from the visible one ("Preserve the locked attributes"), or null when it is too revealing.
  */
-function mountTooRevealing(ns: MountNamespace, type: FileSystemType, mntFlags: number): boolean {
-  if (ns.userNs.parent === null) return false;
-  if (type.name !== 'proc' && type.name !== 'sysfs') return false;
+function mountTooRevealing(ns: MountNamespace, type: FileSystemType, mntFlags: number): number | null {
+  if (ns.userNs.parent === null) return 0;
+  if (type.name !== 'proc' && type.name !== 'sysfs') return 0;
   for (const m of ns.mounts) {
     if (m.sb.type !== type || m.root !== ns.kernel.sbRoot(m.sb)) continue;
     let f = m.flags;
     if (m.sb.flags & SB_RDONLY) f |= MNT_LOCK_READONLY;
     if (f & MNT_LOCK_READONLY && !(mntFlags & MNT_READONLY)) continue;
     if (f & MNT_LOCK_ATIME && (f & MNT_ATIME_MASK) !== (mntFlags & MNT_ATIME_MASK)) continue;
-    if ([...m.children].some((c) => c.flags & MNT_LOCKED)) continue;
-    return false;
+    if ([...m.children].some((c) => c.flags & MNT_LOCKED && !c.mountpoint?.inode.permanentlyEmpty)) continue;
+    return f & (MNT_LOCK_READONLY | MNT_LOCK_ATIME);
   }
-  return true;
+  return null;
 }
 
 /** do_new_mount(). */
@@ -342,11 +344,12 @@ function newMount(p: Process, path: Path, fstype: string | null, sbFlags: number
   if (!mountCapable(type, p.creds, p.netns, Cap.SYS_ADMIN)) throw errno('EPERM');
   // Judged before the superblock is made (the kernel makes it, then drops it): a sysfs
   // superblock is the network namespace's, and a refused mount must not leave one behind.
-  if (mountTooRevealing(p.ns, type, mntFlags)) throw errno('EPERM');
+  const locked = mountTooRevealing(p.ns, type, mntFlags);
+  if (locked === null) throw errno('EPERM');
   // vfs_kern_mount() with the task's context (mount-dir.ts): overlayfs resolves its layers as `p`.
   const sb = type.mount(taskFsContext(p, params), source ?? 'none', sbFlags, data);
   setSbUserNs(sb, fsContextUserNs(type, p.creds, p.netns));
-  const m = p.kernel.mountOf(sb, p.kernel.sbRoot(sb), source ?? 'none', mntFlags);
+  const m = p.kernel.mountOf(sb, p.kernel.sbRoot(sb), source ?? 'none', mntFlags | locked);
   try {
     const at = lockMount(path);
     // do_add_mount()

@@ -272,6 +272,18 @@ describe('sysfs in a user namespace (kobj_ns_current_may_mount, mount_too_reveal
     p.mount('sysfs', '/s', 'sysfs', 0);
     expect(inLockedCopy(p, op)).toBe(expected);
   });
+  // mnt_already_visible(): a locked child may cover a permanently empty directory only.
+  const covered: Record<string, string> = {
+    'a tmpfs on fs/cgroup (sysfs_create_mount_point)': 'fs/cgroup',
+    'a tmpfs on kernel/mm (a kobject directory)': 'kernel/mm',
+  };
+  it.each(K.cases('sysfs in a user namespace, the visible one covered', covered))('%s -> %s', (_n, expected, sub) => {
+    const p = lockWorld();
+    p.mkdir('/s');
+    p.mount('sysfs', '/s', 'sysfs', 0);
+    p.mount('none', `/s/${sub}`, 'tmpfs', 0);
+    expect(inLockedCopy(p, ops['in a new network namespace']!)).toBe(expected);
+  });
 });
 
 describe('propagation of a copy into a less privileged namespace (CL_SHARED_TO_SLAVE)', () => {

@@ -14,6 +14,7 @@ import type { Credentials } from '../../vfs/creds.js';
 import { errno } from '../../vfs/errno.js';
 import { makedev, S_IFCHR, type FileSystemType, type FsContext, type OpenFileState } from '../../vfs/inode.js';
 import { parseMountData, parseU32, type FsParam } from '../../vfs/mount-options.js';
+import { INIT_USER_NS, type UserNamespace } from '../../vfs/user-namespace.js';
 import { dir, SimpleInode } from '../libfs/simple.js';
 import { PseudoSuperBlock } from '../libfs/super.js';
 
@@ -31,8 +32,12 @@ export interface DevptsOptions {
   max: number;
 }
 
-/** devpts_parse_param(), starting from the defaults (mode 0600, ptmxmode 0000, max unlimited). */
-export function parseDevptsOptions(params: readonly FsParam[]): DevptsOptions {
+/**
+ * devpts_parse_param(), starting from the defaults (mode 0600, ptmxmode 0000, max unlimited).
+ * `uid` and `gid` are ids of the mounter's user namespace `ns` (make_kuid(current_user_ns())),
+ * kept as kernel ids; one the namespace does not map is EINVAL ("Invalid uid").
+ */
+export function parseDevptsOptions(params: readonly FsParam[], ns: UserNamespace = INIT_USER_NS): DevptsOptions {
   const o: DevptsOptions = { mode: 0o600, ptmxmode: 0, max: NR_UNIX98_PTY_MAX };
   for (const { key, value } of params) {
     if (key === 'newinstance') {
@@ -48,7 +53,8 @@ export function parseDevptsOptions(params: readonly FsParam[]): DevptsOptions {
       case 'uid':
       case 'gid':
         if (v === 0xffffffff) throw errno('EINVAL');
-        o[key] = v;
+        o[key] = key === 'uid' ? ns.makeKuid(v) : ns.makeKgid(v);
+        if (o[key] === -1) throw errno('EINVAL');
         break;
       case 'mode':
       case 'ptmxmode':
@@ -78,12 +84,15 @@ export class DevptsSuperBlock extends PseudoSuperBlock {
   readonly root: SimpleInode;
   private readonly ptmx: SimpleInode;
   opts: DevptsOptions;
+  /** The mounter's user namespace, whose ids `uid=`/`gid=` name (a remount's too: the emulator keeps no remounter here). */
+  private readonly userNs: UserNamespace;
   /** allocated_ptys: the numbers in use. */
   private readonly ptys = new Set<number>();
 
   constructor(type: FileSystemType, ctx: FsContext, flags: number, params: readonly FsParam[]) {
     super(type, ctx, flags, DEVPTS_SUPER_MAGIC);
-    this.opts = parseDevptsOptions(params);
+    this.userNs = ctx.creds.userNs;
+    this.opts = parseDevptsOptions(params, this.userNs);
     this.root = SimpleInode.build(this, dir({}, 0o755));
     this.ptmx = this.root.add('ptmx', new PtmxInode(this));
   }
@@ -111,17 +120,17 @@ export class DevptsSuperBlock extends PseudoSuperBlock {
   }
 
   protected override applyParams(params: readonly FsParam[]): void {
-    this.opts = parseDevptsOptions(params);
+    this.opts = parseDevptsOptions(params, this.userNs);
     // update_ptmx_mode()
     this.ptmx.mode = S_IFCHR | this.opts.ptmxmode;
   }
 
-  /** devpts_show_options(). */
+  /** devpts_show_options(): ids as the initial user namespace sees them (from_kuid_munged(&init_user_ns)), whoever reads. */
   override showOptions(): string {
     const o = this.opts;
     let s = '';
-    if (o.uid !== undefined) s += `,uid=${o.uid}`;
-    if (o.gid !== undefined) s += `,gid=${o.gid}`;
+    if (o.uid !== undefined) s += `,uid=${INIT_USER_NS.fromKuidMunged(o.uid)}`;
+    if (o.gid !== undefined) s += `,gid=${INIT_USER_NS.fromKgidMunged(o.gid)}`;
     s += `,mode=${o.mode.toString(8).padStart(3, '0')},ptmxmode=${o.ptmxmode.toString(8).padStart(3, '0')}`;
     if (o.max < NR_UNIX98_PTY_MAX) s += `,max=${o.max}`;
     return s;

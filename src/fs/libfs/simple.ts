@@ -44,13 +44,15 @@ const encoder = new TextEncoder();
 
 /** A file's content (bytes or text) or a generator of it, or a symlink or directory spec. */
 export type TreeSpec =
-  | { dir: Record<string, TreeSpec>; mode?: number; uid?: number; gid?: number; policy?: DirPolicy; size?: number }
+  | { dir: Record<string, TreeSpec>; mode?: number; uid?: number; gid?: number; policy?: DirPolicy; size?: number; permanentlyEmpty?: boolean }
   | { file: string | Uint8Array; mode?: number; uid?: number; gid?: number; rdev?: number; type?: number }
   | { link: string };
 
 /** `dir` with defaults: mode 0555 as proc and cgroup roots have it. */
 export const dir = (entries: Record<string, TreeSpec>, mode = 0o555, policy?: DirPolicy): TreeSpec => ({ dir: entries, mode, policy });
 export const file = (content: string | Uint8Array = '', mode = 0o444): TreeSpec => ({ file: content, mode });
+/** A mount point made by sysfs_create_mount_point() or register_sysctl_mount_point(): 0555, empty for good. */
+export const mountPointDir = (): TreeSpec => ({ dir: {}, mode: 0o555, permanentlyEmpty: true });
 export const link = (target: string): TreeSpec => ({ link: target });
 
 export class SimpleInode implements Inode {
@@ -65,6 +67,8 @@ export class SimpleInode implements Inode {
   readonly btime: Timespec;
   /** Directory entries in readdir order. */
   readonly entries?: Map<string, SimpleInode>;
+  /** make_empty_dir_inode() (Inode.permanentlyEmpty). */
+  permanentlyEmpty = false;
   policy?: DirPolicy;
   private content?: Uint8Array;
   private target?: string;
@@ -104,6 +108,7 @@ export class SimpleInode implements Inode {
     const d = new SimpleInode(sb, S_IFDIR | (spec.mode ?? 0o555), spec.uid, spec.gid);
     d.policy = spec.policy;
     d.size = spec.size ?? 0;
+    if (spec.permanentlyEmpty) d.permanentlyEmpty = true;
     for (const [name, child] of Object.entries(spec.dir)) d.add(name, SimpleInode.build(sb, child));
     return d;
   }

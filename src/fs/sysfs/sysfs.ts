@@ -16,7 +16,7 @@ import { errno } from '../../vfs/errno.js';
 import type { FileSystemType } from '../../vfs/inode.js';
 import { parseMountData } from '../../vfs/mount-options.js';
 import type { NetNamespace } from '../../vfs/net-namespace.js';
-import { dir, SimpleInode, type TreeSpec } from '../libfs/simple.js';
+import { dir, mountPointDir, SimpleInode, type TreeSpec } from '../libfs/simple.js';
 import { PseudoSuperBlock } from '../libfs/super.js';
 
 export const SYSFS_MAGIC = 0x62656572;
@@ -32,9 +32,9 @@ function sysfsTree(): TreeSpec {
     dev: d755({ block: d755(), char: d755() }),
     devices: d755(),
     firmware: d755(),
-    // Mount points made by sysfs_create_mount_point() are 0555.
-    fs: d755({ bpf: dir({}, 0o555), cgroup: dir({}, 0o555), fuse: d755(), pstore: dir({}, 0o555) }),
-    kernel: d755({ debug: dir({}, 0o555), security: dir({}, 0o555), tracing: dir({}, 0o555), mm: d755() }),
+    // Mount points made by sysfs_create_mount_point() are 0555 and permanently empty.
+    fs: d755({ bpf: mountPointDir(), cgroup: mountPointDir(), fuse: d755({ connections: mountPointDir() }), pstore: mountPointDir() }),
+    kernel: d755({ debug: mountPointDir(), security: mountPointDir(), tracing: mountPointDir(), mm: d755() }),
     module: d755(),
     power: d755(),
   });

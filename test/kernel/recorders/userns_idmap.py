@@ -380,6 +380,16 @@ def sysfs_ops():
     }
 
 
+def sysfs_covered_ops():
+    """A sysfs at /s with a tmpfs on one of its directories (locked in the copy): may a new network
+    namespace's sysfs be mounted? (mnt_already_visible(): only a permanently empty directory may be
+    covered.)"""
+    return {
+        'a tmpfs on fs/cgroup (sysfs_create_mount_point)': 'fs/cgroup',
+        'a tmpfs on kernel/mm (a kobject directory)': 'kernel/mm',
+    }
+
+
 def locked(op):
     def go():
         R.sys_unshare(R.CLONE_NEWNS)
@@ -708,6 +718,12 @@ def record(cells):
     sysfs = {name: cells.run(with_proc(lambda op=op: (sysfs_world(), in_userns(locked(op)))[1]))
              for name, op in sysfs_ops().items()}
 
+    def covered_world(sub):
+        sysfs_world()
+        mount('none', '/s/' + sub, 'tmpfs', 0)
+    covered = {name: cells.run(with_proc(lambda sub=sub: (covered_world(sub), in_userns(locked(sysfs_ops()['in a new network namespace'])))[1]))
+               for name, sub in sysfs_covered_ops().items()}
+
     def container(fn, after):
         def go():
             container_world()
@@ -722,6 +738,7 @@ def record(cells):
         'locked mounts': locks,
         'propagation of a copy into a less privileged namespace': copies,
         'sysfs in a user namespace, one visible': sysfs,
+        'sysfs in a user namespace, the visible one covered': covered,
         'idmapped mounts and the mount API': idm,
         'through an idmapped mount': idv,
         'a user namespace over an idmapped mount': cont,
