@@ -9,6 +9,9 @@
  *   npm run build && node bench/fs.mjs [--quick] [--rounds N] [--only files,deep,big,rename,churn,bind,startup,memory]
  *     [--dist DIR]   (another build of vfsemu, e.g. an older commit's, for a before/after table)
  *
+ * vfsemu is loaded from the entry the package exports: dist/pkg/index.js (the bundle `npm run
+ * build` makes after tsc), or dist/index.js for a build that has none.
+ *
  * vfsemu runs through the Process API (`createSandbox().process`: open/write/close, stat,
  * getdents, …), the path an embedder that wants speed takes; `createFs` (vfsemu/node) adds Node's
  * argument validation and Stats objects on top. Its sandbox has no size or inode limit (size=0,
@@ -26,7 +29,7 @@
  * The script re-runs itself with --expose-gc so that each contender starts from a collected heap.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -37,8 +40,11 @@ const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
-// --dist DIR: another build of vfsemu (an older commit's, for a before/after table).
-const distIndex = pathToFileURL(join(opt('dist', join(here, '../dist')), 'index.js')).href;
+// --dist DIR: another build of vfsemu (an older commit's, for a before/after table). The entry
+// is the one the package exports (`npm run build` bundles it into DIR/pkg), or tsc's index.js for
+// a build from before the bundle.
+const distDir = opt('dist', join(here, '../dist'));
+const distIndex = pathToFileURL(existsSync(join(distDir, 'pkg/index.js')) ? join(distDir, 'pkg/index.js') : join(distDir, 'index.js')).href;
 const quick = args.includes('--quick');
 
 if (typeof globalThis.gc !== 'function' && !args.includes('--child')) {

@@ -69,10 +69,14 @@ interface AtomicsWaitAsync {
   waitAsync(a: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }
 
-/** The worker's body; runs in the worker thread with the frame splitter class passed in. */
-function socketWorkerMain(Splitter: typeof P9FrameSplitter): void {
-  const { workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const net = require('node:net') as typeof import('node:net');
+/**
+ * The worker's body; runs in the worker thread with the frame splitter class and the worker's
+ * own `require` passed in (its text is the worker's source, so it must not name anything of the
+ * module it was written in, whatever a bundler does with `require` there).
+ */
+function socketWorkerMain(Splitter: typeof P9FrameSplitter, req: NodeJS.Require): void {
+  const { workerData } = req('node:worker_threads') as typeof import('node:worker_threads');
+  const net = req('node:net') as typeof import('node:net');
   const { sab, target, port, states: S, slots: K, header } = workerData as P9SocketWorkerData;
   const ctrl = new Int32Array(sab, 0, header / 4);
   const data = new Uint8Array(sab, header);
@@ -189,5 +193,5 @@ function socketWorkerMain(Splitter: typeof P9FrameSplitter): void {
 
 /** The source text a worker is started from: the splitter class, then the body called with it. */
 export function socketWorkerSource(): string {
-  return `'use strict';\nconst P9FrameSplitter = ${P9FrameSplitter.toString()};\n(${socketWorkerMain.toString()})(P9FrameSplitter);\n`;
+  return `'use strict';\nconst P9FrameSplitter = ${P9FrameSplitter.toString()};\n(${socketWorkerMain.toString()})(P9FrameSplitter, require);\n`;
 }

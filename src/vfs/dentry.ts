@@ -81,7 +81,7 @@ export class Dentry {
   /** Takes this dentry out of its parent's cache, if it is still there under its name. */
   private unhash(): void {
     const p = this.parent;
-    if (p && p.children.get(this.name) === this) p.children.delete(this.name);
+    if (p) p.children.deleteIf(this.name, this);
   }
 
   /** d_delete: the name is gone; open files keep the inode. */

@@ -62,6 +62,15 @@ export class Mount {
   readonly children = new Set<Mount>();
   readonly childAt = new MountHash();
   overmount: Mount | null = null;
+  /**
+   * The cached top of the stack (mount-namespace.ts keeps it): mounts linked by `overmount` form
+   * one chain; `stackBottom` is its lowest mount (one that is no mount's overmount), and the
+   * bottom's `stackTop` its highest, so that the top of a stack costs two loads instead of a
+   * hash lookup a mount (topmost_overmount(), __follow_mount_rcu()). On any other mount
+   * `stackTop` is stale and never read.
+   */
+  stackBottom: Mount = this;
+  stackTop: Mount = this;
   ns: MountNamespace | null = null;
   refs = 0;
   writers = 0;

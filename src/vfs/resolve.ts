@@ -18,6 +18,7 @@ import type { Dentry } from './dentry.js';
 import { errno } from './errno.js';
 import { isDir, isLnk } from './inode.js';
 import { MNT_NOSYMFOLLOW, type Path } from './mount.js';
+import { topmostOvermount } from './mount-namespace.js';
 import { inodePermission, MAY_EXEC } from './permission.js';
 
 export const PATH_MAX = 4096;
@@ -52,15 +53,18 @@ export function byteLength(s: string): number {
   return s.length;
 }
 
-/** follow_mount(): from a dentry, the root of the topmost mount stacked on it, if any. */
+/**
+ * follow_mount(): from a dentry, the root of the topmost mount stacked on it, if any. One hash
+ * lookup for the mount on the dentry, then its stack's cached top (mount-namespace.ts) instead
+ * of a lookup a mount of the stack.
+ */
 export function followMounts(p: Path): Path {
-  let { mnt, dentry } = p;
+  const { mnt, dentry } = p;
   if (dentry.mountCount === 0) return p;
-  for (let child = mnt.childAt.get(dentry); child; child = mnt.childAt.get(dentry)) {
-    mnt = child;
-    dentry = child.root;
-  }
-  return { mnt, dentry };
+  const child = mnt.childAt.get(dentry);
+  if (!child) return p;
+  const top = topmostOvermount(child);
+  return { mnt: top, dentry: top.root };
 }
 
 function checkPathname(pathname: string): void {

@@ -34,15 +34,14 @@ export class DirEntries<I> {
   /** Makes `name` (absent) the newest entry. */
   add(name: string, inode: I): void {
     const slot: Slot<I> = { name, inode };
-    this.byName.set(name, slot);
+    this.byName.add(name, slot);
     this.order.push(slot);
   }
 
   /** Removes `name`, if present. */
   remove(name: string): void {
-    const slot = this.byName.get(name);
+    const slot = this.byName.take(name);
     if (!slot) return;
-    this.byName.delete(name);
     slot.inode = null;
     if (++this.empty > 16 && this.empty > this.order.length - this.empty) {
       this.order = this.order.filter((s) => s.inode !== null);
