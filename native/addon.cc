@@ -7,6 +7,7 @@
 // cloned, runs it through superviseChild(), and after the child is reaped parses the checked
 // record stream (protocol.h) into plain JS values. Naming errnos, decoding text and building the
 // Outcome stay in TypeScript.
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <napi.h>
 #include <sys/mount.h>
@@ -32,6 +33,8 @@ const std::map<std::string, OpKind>& opKinds() {
       {"unshare", OpKind::Unshare}, {"setns", OpKind::Setns},     {"stat", OpKind::Stat},
       {"read", OpKind::Read},       {"readdir", OpKind::Readdir}, {"setcred", OpKind::Setcred},
       {"fsmount", OpKind::Fsmount},  {"pivot_root", OpKind::PivotRoot}, {"mknod", OpKind::Mknod}, {"openpty", OpKind::Openpty},
+      {"userns", OpKind::Userns},   {"open_tree", OpKind::OpenTree}, {"mount_setattr", OpKind::MountSetattr},
+      {"move_mount", OpKind::MoveMount},
   };
   return kinds;
 }
@@ -98,6 +101,19 @@ NativeOp marshalOp(const Napi::Env& env, const Napi::Object& o, uint32_t index) 
     }
   }
   op.badAttrs = has(o, "badAttrs") && o.Get("badAttrs").As<Napi::Boolean>().Value();
+  op.hasSetgroups = has(o, "setgroups");
+  op.setgroups = str(o, "setgroups");
+  op.hasUidMap = has(o, "uidMap");
+  op.uidMap = str(o, "uidMap");
+  op.hasGidMap = has(o, "gidMap");
+  op.gidMap = str(o, "gidMap");
+  op.slot = has(o, "slot") ? num(o, "slot") : -1;
+  op.byTree = has(o, "tree");
+  op.tree = op.byTree ? num(o, "tree") : -1;
+  op.userns = has(o, "userns") ? num(o, "userns") : -1;
+  op.attrSet = static_cast<uint64_t>(num(o, "attrSet"));
+  op.attrClr = static_cast<uint64_t>(num(o, "attrClr"));
+  op.propagation = static_cast<uint64_t>(num(o, "propagation"));
   op.refused = static_cast<int32_t>(num(o, "refused"));
   if (has(o, "caps")) {
     bool lossless;
@@ -357,7 +373,10 @@ Napi::Value Protocol(const Napi::CallbackInfo& info) {
       {"MS_STRICTATIME", MS_STRICTATIME}, {"MS_LAZYTIME", MS_LAZYTIME},
       {"MNT_FORCE", MNT_FORCE}, {"MNT_DETACH", MNT_DETACH}, {"MNT_EXPIRE", MNT_EXPIRE}, {"UMOUNT_NOFOLLOW", UMOUNT_NOFOLLOW},
       {"RENAME_NOREPLACE", 1}, {"RENAME_EXCHANGE", 2}, {"RENAME_WHITEOUT", 4},
-      {"CLONE_NEWNS", CLONE_NEWNS}, {"CLONE_NEWNET", CLONE_NEWNET},
+      {"CLONE_NEWNS", CLONE_NEWNS}, {"CLONE_NEWNET", CLONE_NEWNET}, {"CLONE_NEWUSER", CLONE_NEWUSER},
+      {"OPEN_TREE_CLONE", OPEN_TREE_CLONE}, {"AT_RECURSIVE", AT_RECURSIVE}, {"AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW},
+      {"MOUNT_ATTR__ATIME", MOUNT_ATTR__ATIME}, {"MOUNT_ATTR_RELATIME", MOUNT_ATTR_RELATIME},
+      {"MOUNT_ATTR_IDMAP", MOUNT_ATTR_IDMAP}, {"MOUNT_ATTR_NOSYMFOLLOW", MOUNT_ATTR_NOSYMFOLLOW},
       {"MOUNT_ATTR_RDONLY", MOUNT_ATTR_RDONLY}, {"MOUNT_ATTR_NOSUID", MOUNT_ATTR_NOSUID},
       {"MOUNT_ATTR_NODEV", MOUNT_ATTR_NODEV}, {"MOUNT_ATTR_NOEXEC", MOUNT_ATTR_NOEXEC},
       {"MOUNT_ATTR_NOATIME", MOUNT_ATTR__ATIME & MOUNT_ATTR_NOATIME}, {"MOUNT_ATTR_STRICTATIME", MOUNT_ATTR_STRICTATIME},

@@ -39,11 +39,18 @@
 namespace vfsemu {
 
 ChildScratch::ChildScratch(const NativePlan& plan, const RecordKey& k) : out(1 << 16), io(1 << 16), pathBuf(PATH_MAX + 1), key(k) {
-  size_t namespaces = 1;
-  for (const NativeOp& op : plan.ops) namespaces += op.kind == OpKind::Unshare;
+  size_t namespaces = 1, trees = 0, userns = 1;
+  for (const NativeOp& op : plan.ops) {
+    namespaces += op.kind == OpKind::Unshare;
+    if (op.slot < 0) continue;
+    size_t& n = op.kind == OpKind::OpenTree ? trees : userns;
+    if (static_cast<size_t>(op.slot) + 1 > n) n = static_cast<size_t>(op.slot) + 1;
+  }
   mountinfoFds.assign(namespaces, -EBADF);
   nsFds.assign(namespaces, -EBADF);
   rootFds.assign(namespaces, -EBADF);
+  treeFds.assign(trees, -EBADF);
+  usernsFds.assign(userns, -EBADF);
 }
 
 namespace {
@@ -103,6 +110,9 @@ class Writer {
     writeAll(buf_, used_);
     used_ = 0;
   }
+
+  // The pipe, for a forked helper to close: it must never write to it.
+  int fd() const noexcept { return fd_; }
 
   // Bytes straight to the pipe, outside the record framing (the hostile suite's forgery).
   void raw(const void* p, size_t len) noexcept { writeAll(p, len); }
@@ -190,6 +200,8 @@ class Runner {
     int err = 0;
     if (!openNamespace(0, &step, &err)) setupFailed(w_, step, err);
     namespaces_ = 1;
+    // User namespace 0, for a mount_setattr that names it; failing to open it fails only such an op.
+    s_.usernsFds[0] = static_cast<int>(sys(SYS_openat, procFd_, "self/ns/user", O_RDONLY | O_CLOEXEC, 0));
     for (size_t i = 0; i < plan_.ops.size(); i++) {
       StatPayload st{};
       bool isStat = false;
@@ -282,6 +294,17 @@ class Runner {
       case OpKind::PivotRoot:
         if (int e = magicLink(path, true)) return e;
         return magicLink(path2, true);
+      case OpKind::OpenTree:
+        return magicLink(path, !(op.flags & AT_SYMLINK_NOFOLLOW));
+      case OpKind::MountSetattr:
+        return op.byTree ? 0 : magicLink(path, !(op.flags & AT_SYMLINK_NOFOLLOW));
+      case OpKind::MoveMount:
+        // move_mount(2) follows neither path's last symlink without MOVE_MOUNT_[FT]_SYMLINKS.
+        if (!op.byTree)
+          if (int e = magicLink(path, false)) return e;
+        return magicLink(path2, false);
+      case OpKind::Userns:
+        return 0;
       // These open their path with openat2(RESOLVE_NO_MAGICLINKS) themselves; the rest take none.
       case OpKind::Read:
       case OpKind::Readdir:
@@ -428,7 +451,7 @@ class Runner {
       case OpKind::Umount:
         return call(SYS_umount2, path, op.flags);
       case OpKind::Unshare:
-        return unshare(op.flags);
+        return unshare(op);
       case OpKind::Setns:
         return setns(op.ns);
       case OpKind::Stat: {
@@ -454,8 +477,137 @@ class Runner {
         return openpty(op, index);
       case OpKind::Fsmount:
         return fsmount(op);
+      case OpKind::Userns:
+        return userns(op);
+      case OpKind::OpenTree: {
+        long fd = sys(SYS_open_tree, AT_FDCWD, path, op.flags | OPEN_TREE_CLOEXEC);
+        if (fd < 0) return static_cast<int>(-fd);
+        s_.treeFds[op.slot] = static_cast<int>(fd);
+        return 0;
+      }
+      case OpKind::MountSetattr: {
+        mount_attr attr{};
+        attr.attr_set = op.attrSet;
+        attr.attr_clr = op.attrClr;
+        attr.propagation = op.propagation;
+        // A closed descriptor where the plan's index has none: the kernel's EBADF, in its order.
+        // INT_MAX, never open (RLIMIT_NOFILE is far below), and not -1: a userns_fd above
+        // INT_MAX is EINVAL on 6.18, not EBADF (measured).
+        int userns = slotFd(s_.usernsFds, op.userns);
+        attr.userns_fd = static_cast<uint64_t>(userns < 0 ? kClosedFd : userns);
+        if (op.byTree) return call(SYS_mount_setattr, slotFd(s_.treeFds, op.tree), "", op.flags | AT_EMPTY_PATH, &attr, sizeof attr);
+        return call(SYS_mount_setattr, AT_FDCWD, path, op.flags, &attr, sizeof attr);
+      }
+      case OpKind::MoveMount:
+        if (op.byTree) return call(SYS_move_mount, slotFd(s_.treeFds, op.tree), "", AT_FDCWD, path2, MOVE_MOUNT_F_EMPTY_PATH);
+        return call(SYS_move_mount, AT_FDCWD, path, AT_FDCWD, path2, 0);
     }
     return EINVAL;
+  }
+
+  static constexpr int kClosedFd = 0x7fffffff;
+
+  // The descriptor in slot `i`, or -1 (closed) when the slot is out of range or holds none.
+  static int slotFd(const std::vector<int>& fds, int64_t i) noexcept {
+    if (i < 0 || static_cast<uint64_t>(i) >= fds.size() || fds[i] < 0) return -1;
+    return fds[i];
+  }
+
+  // "PID/name" in buf (at least 64 bytes), for openat(procFd, ...) of another task of this PID
+  // namespace.
+  static const char* procPath(char* buf, long pid, const char* name) noexcept {
+    char digits[24];
+    size_t n = 0;
+    do digits[n++] = static_cast<char>('0' + pid % 10);
+    while ((pid /= 10) != 0);
+    size_t len = 0;
+    while (n > 0) buf[len++] = digits[--n];
+    buf[len++] = '/';
+    while (*name && len < 63) buf[len++] = *name++;
+    buf[len] = '\0';
+    return buf;
+  }
+
+  // A runtime parent's writes for the user namespace of task `pid`, in the order the kernel needs
+  // them (user_namespaces(7)): setgroups, uid_map, gid_map, each one write(2) at offset 0 as
+  // map_write() takes it. The first failing open or write is the errno; 0 when all were made.
+  int writeMaps(long pid, const NativeOp& op) noexcept {
+    struct File {
+      bool want;
+      const char* name;
+      const std::string& text;
+    } files[] = {{op.hasSetgroups, "setgroups", op.setgroups}, {op.hasUidMap, "uid_map", op.uidMap}, {op.hasGidMap, "gid_map", op.gidMap}};
+    char buf[64];
+    for (const File& f : files) {
+      if (!f.want) continue;
+      long fd = sys(SYS_openat, procFd_, procPath(buf, pid, f.name), O_WRONLY | O_CLOEXEC, 0);
+      if (fd < 0) return static_cast<int>(-fd);
+      long n = sys(SYS_write, fd, f.text.data(), f.text.size());
+      call(SYS_close, fd);
+      if (n < 0) return static_cast<int>(-n);
+    }
+    return 0;
+  }
+
+  // fork(2) as a raw clone: this child is single-threaded, so its copy may go on running here.
+  static long forkRaw() noexcept { return sys(SYS_clone, SIGCHLD, 0, 0, 0, 0); }
+
+  // Reads one int from a pipe, or returns `otherwise` when the writer went away without one.
+  static int readInt(int fd, int otherwise) noexcept {
+    int v = 0;
+    long n;
+    do n = sys(SYS_read, fd, &v, sizeof v);
+    while (n == -EINTR);
+    return n == static_cast<long>(sizeof v) ? v : otherwise;
+  }
+
+  static void writeInt(int fd, int v) noexcept {
+    long n;
+    do n = sys(SYS_write, fd, &v, sizeof v);
+    while (n == -EINTR);
+  }
+
+  // Reaps `pid` (a helper of this op: it has exited or been killed).
+  static void reap(long pid) noexcept {
+    int status;
+    while (sys(SYS_wait4, pid, &status, 0, nullptr) == -EINTR) {
+    }
+  }
+
+  // containerd's GetUsernsFD: a held child unshares CLONE_NEWUSER and waits; this task, still in
+  // the parent user namespace, writes its maps, keeps a descriptor of /proc/PID/ns/user, then
+  // kills and reaps it. The held child makes itself dumpable first, as runc's nsexec does, so
+  // that its /proc files belong to its own uid and not to root (task_dump_owner()) whatever
+  // setcred did before. On any failure the op has that errno and the index no descriptor.
+  int userns(const NativeOp& op) noexcept {
+    int ready[2];
+    if (int e = call(SYS_pipe2, ready, O_CLOEXEC)) return e;
+    long pid = forkRaw();
+    if (pid == 0) {
+      call(SYS_close, ready[0]);
+      call(SYS_close, w_.fd());
+      call(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      call(SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0);
+      writeInt(ready[1], call(SYS_unshare, CLONE_NEWUSER));
+      for (;;) syscall(SYS_pause);
+    }
+    call(SYS_close, ready[1]);
+    if (pid < 0) {
+      call(SYS_close, ready[0]);
+      return static_cast<int>(-pid);
+    }
+    int e = readInt(ready[0], EIO);
+    call(SYS_close, ready[0]);
+    if (!e) e = writeMaps(pid, op);
+    if (!e) {
+      char buf[64];
+      long fd = sys(SYS_openat, procFd_, procPath(buf, pid, "ns/user"), O_RDONLY | O_CLOEXEC, 0);
+      if (fd < 0) e = static_cast<int>(-fd);
+      else s_.usernsFds[op.slot] = static_cast<int>(fd);
+    }
+    call(SYS_kill, pid, SIGKILL);
+    reap(pid);
+    return e;
   }
 
   // open(O_WRONLY|O_CREAT|O_TRUNC), write(2) until all is written, close(2); as in record.py
@@ -578,9 +730,64 @@ class Runner {
   // (unshare(2)), so the sandbox root there is simply "/".
   // With CLONE_NEWNET too the child gets its own network namespace (its sysfs mounts then make
   // their own superblock); without CLONE_NEWNS no mount namespace entry is made.
-  int unshare(uint64_t flags) noexcept {
-    int e = call(SYS_unshare, flags);
-    if (e) return e;
+  //
+  // With CLONE_NEWUSER the maps are written by a helper forked before the unshare, which stays
+  // in the parent user namespace with this task's credentials (as a runtime's parent does: only
+  // there may CAP_SETUID/CAP_SETGID map more than the task's own ids). The task is made
+  // dumpable for the while, as runc's nsexec does, so that its /proc files are its own uid's and
+  // not root's (task_dump_owner()); its old dumpable mode is restored after. The op's errno is
+  // the first failing call's: unshare, then setgroups, uid_map, gid_map; the mount namespace
+  // entry is made whenever the unshare succeeded, the user namespace's index only when all did.
+  int unshare(const NativeOp& op) noexcept {
+    const uint64_t flags = op.flags;
+    if (!(flags & CLONE_NEWUSER)) {
+      int e = call(SYS_unshare, flags);
+      return e ? e : enterNewMountNs(flags);
+    }
+    int go[2], back[2];
+    if (int e = call(SYS_pipe2, go, O_CLOEXEC)) return e;
+    if (int e = call(SYS_pipe2, back, O_CLOEXEC)) {
+      call(SYS_close, go[0]);
+      call(SYS_close, go[1]);
+      return e;
+    }
+    long dumpable = sys(SYS_prctl, PR_GET_DUMPABLE, 0, 0, 0, 0);
+    call(SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0);
+    const long self = sys(SYS_getpid);
+    long pid = forkRaw();
+    if (pid == 0) {
+      call(SYS_close, go[1]);
+      call(SYS_close, back[0]);
+      call(SYS_close, w_.fd());
+      call(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      int e = readInt(go[0], EIO);
+      writeInt(back[1], e ? e : writeMaps(self, op));
+      exitGroup(0);
+    }
+    call(SYS_close, go[0]);
+    call(SYS_close, back[1]);
+    const int ue = pid < 0 ? static_cast<int>(-pid) : call(SYS_unshare, flags);
+    int we = 0;
+    if (pid > 0) {
+      writeInt(go[1], ue);
+      we = readInt(back[0], EIO);
+      reap(pid);
+    }
+    call(SYS_close, go[1]);
+    call(SYS_close, back[0]);
+    if (dumpable >= 0) call(SYS_prctl, PR_SET_DUMPABLE, dumpable, 0, 0, 0);
+    if (ue) return ue;
+    int ens = enterNewMountNs(flags);
+    if (we) return we;
+    if (ens) return ens;
+    long fd = sys(SYS_openat, procFd_, "self/ns/user", O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) return static_cast<int>(-fd);
+    s_.usernsFds[op.slot] = static_cast<int>(fd);
+    return 0;
+  }
+
+  // After unshare(flags) succeeded: the new mount namespace's entry (its descriptors), if any.
+  int enterNewMountNs(uint64_t flags) noexcept {
     if (!(flags & CLONE_NEWNS)) return 0;
     size_t ns = namespaces_++;
     current_ = ns;

@@ -21,6 +21,10 @@ struct ChildScratch {
   std::vector<int> mountinfoFds;  // self/mountinfo, opened as the namespace was entered first
   std::vector<int> nsFds;         // self/ns/mnt, for setns(2)
   std::vector<int> rootFds;       // the sandbox root in that namespace, to re-root after setns
+  // By plan index (docs/plan-format.md): detached trees (open_tree) and user namespaces (0: the
+  // one the plan starts in; then userns and unshare with CLONE_NEWUSER); -errno where none.
+  std::vector<int> treeFds;
+  std::vector<int> usernsFds;
   std::vector<char> pathBuf;      // a path's directory part, for the policy's checks
   RecordKey key;                  // the run's record key (protocol.h)
   explicit ChildScratch(const NativePlan& plan, const RecordKey& key);

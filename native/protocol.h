@@ -32,6 +32,10 @@ enum class OpKind : uint32_t {
   PivotRoot,  // pivot_root(path, path2); then this namespace's sandbox root is the new root
   Mknod,      // mknodat(AT_FDCWD, path, mode, dev)
   Openpty,    // open(path, O_RDWR|O_NOCTTY), unlockpt, TIOCGPTN; the number as DATA; fd kept open
+  Userns,       // a held child unshares CLONE_NEWUSER; its maps written, its ns/user kept in `slot`
+  OpenTree,     // open_tree(AT_FDCWD, path, flags|OPEN_TREE_CLOEXEC), the descriptor kept in `slot`
+  MountSetattr, // mount_setattr(path or tree slot, flags, {attrSet, attrClr, propagation, userns slot})
+  MoveMount,    // move_mount(path or tree slot, path2)
 };
 
 // One fsconfig(2) call of an Fsmount: FSCONFIG_SET_STRING key=value, or FSCONFIG_SET_FLAG key.
@@ -80,6 +84,18 @@ struct NativeOp {
   uint64_t caps = 0;             // setcred: effective = permitted set
   std::vector<FsParam> params;   // fsmount: the fsconfig calls, in order (flags: MOUNT_ATTR_*)
   bool badAttrs = false;         // fsmount: a plan flag fsmount(2) does not take (EINVAL)
+  // A new user namespace's /proc/PID/{setgroups,uid_map,gid_map} text, written in that order
+  // (unshare with CLONE_NEWUSER, userns); absent ones are not written.
+  bool hasSetgroups = false, hasUidMap = false, hasGidMap = false;
+  std::string setgroups, uidMap, gidMap;
+  // Descriptor slots (docs/plan-format.md indices): the one this op fills (userns, open_tree,
+  // unshare with CLONE_NEWUSER; -1 none); the tree a mount_setattr or move_mount acts on (byTree;
+  // -1 is a closed descriptor); the user namespace of MOUNT_ATTR_IDMAP (-1: a closed descriptor).
+  int64_t slot = -1;
+  bool byTree = false;
+  int64_t tree = -1;
+  int64_t userns = -1;
+  uint64_t attrSet = 0, attrClr = 0, propagation = 0;  // mount_setattr: struct mount_attr
 };
 
 struct NativePlan {

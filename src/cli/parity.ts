@@ -1,5 +1,5 @@
 /**
- * `vfsemu parity [--runs N] [--seed S] [--max-ops K] [--profile default|overlay]`: the parity
+ * `vfsemu parity [--runs N] [--seed S] [--max-ops K] [--profile default|propagation|overlay|userns]`: the parity
  * harness outside vitest. A
  * progress bar (cli-progress: a maintained bar that handles TTY widths and non-TTY output, less
  * code than a hand-drawn one) while plans run; then plans/s for each backend and the shrunk plan

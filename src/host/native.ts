@@ -17,15 +17,14 @@
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import type { Backend } from '../plan/backend.js';
-import { FSMOUNT_FLAGS, MKNOD_TYPES, MOUNT_FLAGS, statResult, UMOUNT_FLAGS } from '../plan/emulated.js';
+import { bitsOf, FSMOUNT_FLAGS, MKNOD_TYPES, MOUNT_ATTR_BITS, MOUNT_FLAGS, MOUNT_SETATTR_FLAGS, OPEN_TREE_FLAGS, PROPAGATION_BITS, statResult, UMOUNT_FLAGS, UNSHARE_FLAGS } from '../plan/emulated.js';
 import { fsconfigParams } from '../plan/overlay-data.js';
 import { BackendUnavailable, stoppedResult, type OpResult, type Outcome } from '../plan/outcome.js';
 import { makesSuperblock, REFUSAL_RULES, refusedResult, staticRefusal, type PolicyOptions, type RefusalRule } from '../plan/policy.js';
-import type { MountFlagName, Plan, PlanOp } from '../plan/plan.js';
+import { idMapText, makesUserns, type MountFlagName, type Plan, type PlanOp } from '../plan/plan.js';
 import { Credentials, type CapName } from '../vfs/creds.js';
 import { errnoName } from '../vfs/errno.js';
 import { makedev } from '../vfs/inode.js';
-import { CLONE_NEWNET, CLONE_NEWNS } from '../vfs/net-namespace.js';
 import { hasCapSysAdmin } from './caps.js';
 import { RENAME_EXCHANGE, RENAME_NOREPLACE } from '../vfs/process.js';
 import type { Stat } from '../vfs/stat.js';
@@ -41,6 +40,7 @@ const BUILD_HINT = 'build it with `npm run build:native` (needs g++, make, pytho
 export const NATIVE_OPS = [
   'mkdir', 'write', 'symlink', 'link', 'unlink', 'rmdir', 'rename', 'chmod', 'chown', 'truncate', 'mount', 'umount',
   'unshare', 'setns', 'stat', 'read', 'readdir', 'setcred', 'fsmount', 'pivot_root', 'mknod', 'openpty',
+  'userns', 'open_tree', 'mount_setattr', 'move_mount',
 ] as const;
 
 /** One op as the addon reads it: names resolved to numbers, defaults filled in. */
@@ -66,6 +66,19 @@ interface NativeOp {
   badAttrs?: boolean;
   /** The policy's static refusal (native/protocol.h Refusal): the child reports it, runs nothing. */
   refused?: number;
+  /** unshare with CLONE_NEWUSER, userns: what is written to /proc/PID/{setgroups,uid_map,gid_map}. */
+  setgroups?: string;
+  uidMap?: string;
+  gidMap?: string;
+  /** userns, unshare with CLONE_NEWUSER, open_tree: the slot its descriptor is kept in. */
+  slot?: number;
+  /** mount_setattr, move_mount: the tree slot acted on (-1: none, a closed descriptor); absent: by path. */
+  tree?: number;
+  /** mount_setattr: struct mount_attr, and the user-namespace slot of MOUNT_ATTR_IDMAP (-1: none). */
+  attrSet?: number;
+  attrClr?: number;
+  propagation?: number;
+  userns?: number;
 }
 
 /** What the addon's run() returns (native/addon.cc): raw numbers and bytes. */
@@ -179,10 +192,30 @@ export const RENAME_FLAGS = { noreplace: RENAME_NOREPLACE, exchange: RENAME_EXCH
 /** fsmount(2)'s MOUNT_ATTR_* for the plan flags it takes (MOUNT_ATTR_RELATIME is 0, the default). */
 export const MOUNT_ATTRS: Partial<Record<MountFlagName, number>> = { rdonly: 0x1, nosuid: 0x2, nodev: 0x4, noexec: 0x8, noatime: 0x10, strictatime: 0x20, nodiratime: 0x80, relatime: 0 };
 
+/**
+ * Descriptor numbers (docs/plan-format.md): each open_tree op takes the next tree index, each op
+ * that makes a user namespace the next user-namespace index (0 is the one the plan starts in).
+ * The child keeps descriptors in slots by these numbers; a reference to a number no op of the
+ * plan takes is -1, a closed descriptor, from the start.
+ */
+interface Slots {
+  /** The index each op takes, -1 for none. */
+  of: number[];
+  trees: number;
+  userns: number;
+}
+
+function slotsOf(plan: Plan): Slots {
+  let trees = 0;
+  let userns = 1;
+  const of = plan.ops.map((op) => (op.op === 'open_tree' ? trees++ : makesUserns(op) ? userns++ : -1));
+  return { of, trees, userns };
+}
+
 /** The plan op as the addon takes it, with the policy's static refusal marked. */
-function marshal(op: PlanOp, policy: PolicyOptions): NativeOp {
+function marshal(op: PlanOp, policy: PolicyOptions, slot: number, slots: Slots): NativeOp {
   const rule = staticRefusal(op, policy);
-  const m = marshalOp(op);
+  const m = marshalOp(op, slot, slots);
   if (rule) return { ...m, refused: REFUSAL_CODES[rule] };
   return unavailable(op) ? { ...m, refused: UNAVAILABLE } : m;
 }
@@ -198,8 +231,18 @@ function unavailable(op: PlanOp): boolean {
 /** native/protocol.h Refusal codes, by rule (the addon's protocol() must agree: a test checks). */
 export const REFUSAL_CODES: Record<RefusalRule, number> = { fstype: 1, device: 2, 'pseudo-write': 3, 'output-limit': 4, 'run-limit': 5, 'cgroup-options': 6 };
 
+/** The maps and setgroups word of a new user namespace, as the text written. */
+function mapTexts(op: Extract<PlanOp, { op: 'unshare' | 'userns' }>): Pick<NativeOp, 'setgroups' | 'uidMap' | 'gidMap'> {
+  return {
+    ...(op.setgroups !== undefined ? { setgroups: op.setgroups } : {}),
+    ...(op.uidMap !== undefined ? { uidMap: idMapText(op.uidMap) } : {}),
+    ...(op.gidMap !== undefined ? { gidMap: idMapText(op.gidMap) } : {}),
+  };
+}
+
 /** The plan op as the addon takes it (native/protocol.h NativeOp), defaults as docs/plan-format.md. */
-function marshalOp(op: PlanOp): NativeOp {
+function marshalOp(op: PlanOp, slot: number, slots: Slots): NativeOp {
+  const ref = (i: number | undefined, count: number): number | undefined => (i === undefined ? undefined : i < count ? i : -1);
   switch (op.op) {
     case 'mkdir':
       return { op: op.op, path: op.path, mode: op.mode ?? 0o755 };
@@ -232,11 +275,25 @@ function marshalOp(op: PlanOp): NativeOp {
       return { op: op.op, path: op.target, path2: op.source, fstype: op.fstype, flags: bits(MOUNT_FLAGS, op.flags), data: op.data };
     case 'umount':
       return { op: op.op, path: op.target, flags: bits(UMOUNT_FLAGS, op.flags) };
-    case 'unshare': {
+    case 'unshare':
       // Without flags, the contract's unshare(CLONE_NEWNS).
-      const names = op.flags ?? ['mnt'];
-      return { op: op.op, flags: (names.includes('mnt') ? CLONE_NEWNS : 0) | (names.includes('net') ? CLONE_NEWNET : 0) };
-    }
+      return { op: op.op, flags: bitsOf(UNSHARE_FLAGS, op.flags ?? ['mnt']), slot, ...mapTexts(op) };
+    case 'userns':
+      return { op: op.op, slot, ...mapTexts(op) };
+    case 'open_tree':
+      return { op: op.op, path: op.path, flags: bitsOf(OPEN_TREE_FLAGS, op.flags), slot };
+    case 'mount_setattr':
+      return {
+        op: op.op,
+        ...(op.path !== undefined ? { path: op.path } : { tree: ref(op.tree, slots.trees) }),
+        flags: bitsOf(MOUNT_SETATTR_FLAGS, op.flags),
+        attrSet: bitsOf(MOUNT_ATTR_BITS, op.attrSet),
+        attrClr: bitsOf(MOUNT_ATTR_BITS, op.attrClr),
+        propagation: bitsOf(PROPAGATION_BITS, op.propagation),
+        userns: ref(op.userns, slots.userns) ?? -1,
+      };
+    case 'move_mount':
+      return { op: op.op, ...(op.from !== undefined ? { path: op.from } : { tree: ref(op.tree, slots.trees) }), path2: op.to };
     case 'setns':
       return { op: op.op, ns: op.ns };
     case 'stat':
@@ -303,7 +360,8 @@ function prepare(plan: Plan, opts: NativeRunOptions): { ops: NativeOp[]; killAft
   // poll(2) takes an int of milliseconds.
   const timeoutMs = Math.max(0, Math.min(Math.floor(opts.timeoutMs ?? 10_000), 0x7fffffff));
   const addonOpts = { garbageAfterOp: opts.garbageAfterOp ?? -1, allowCgroupDirs: opts.allowCgroupDirs ?? false };
-  return { ops: plan.ops.map((op) => marshal(op, opts)), killAfterOp: opts.killAfterOp ?? -1, timeoutMs, addonOpts };
+  const slots = slotsOf(plan);
+  return { ops: plan.ops.map((op, i) => marshal(op, opts, slots.of[i]!, slots)), killAfterOp: opts.killAfterOp ?? -1, timeoutMs, addonOpts };
 }
 
 /** The outcome of what the child reported, or why there is none. */

@@ -29,8 +29,9 @@ export interface ParityOptions {
   /**
    * Which plans: `default` (src/plan/arbitrary.ts, every op over a small tree and tmpfs
    * mounts), `propagation` (the same ops, weighted to build shared trees, slaves and peer groups
-   * across two to four namespaces) or `overlay` (src/plan/arbitrary-overlay.ts, layers, an
-   * overlay and ops through it).
+   * across two to four namespaces), `overlay` (src/plan/arbitrary-overlay.ts, layers, an
+   * overlay and ops through it) or `userns` (src/plan/arbitrary-userns.ts: user namespaces with
+   * maps, open_tree, mount_setattr with idmaps, move_mount, among the default ops).
    */
   profile?: ParityProfile;
   /** Where a shrunk counterexample is written (created when needed); none when absent. */
@@ -39,8 +40,8 @@ export interface ParityOptions {
   onPlan?: (stats: ParityStats) => void;
 }
 
-export type ParityProfile = 'default' | 'propagation' | 'overlay';
-export const PARITY_PROFILES: readonly ParityProfile[] = ['default', 'propagation', 'overlay'];
+export type ParityProfile = 'default' | 'propagation' | 'overlay' | 'userns';
+export const PARITY_PROFILES: readonly ParityProfile[] = ['default', 'propagation', 'overlay', 'userns'];
 
 export interface BackendTiming {
   plans: number;
@@ -107,8 +108,13 @@ export class FastCheckMissing extends Error {
 /** fast-check and the plan arbitraries, loaded on first use. */
 async function loadArbitraries() {
   try {
-    const [fc, { planArbitrary }, { overlayPlanArbitrary }] = await Promise.all([import('fast-check'), import('../plan/arbitrary.js'), import('../plan/arbitrary-overlay.js')]);
-    return { fc: fc.default, planArbitrary, overlayPlanArbitrary };
+    const [fc, { planArbitrary }, { overlayPlanArbitrary }, { usernsPlanArbitrary }] = await Promise.all([
+      import('fast-check'),
+      import('../plan/arbitrary.js'),
+      import('../plan/arbitrary-overlay.js'),
+      import('../plan/arbitrary-userns.js'),
+    ]);
+    return { fc: fc.default, planArbitrary, overlayPlanArbitrary, usernsPlanArbitrary };
   } catch (e) {
     throw new FastCheckMissing(e);
   }
@@ -145,12 +151,17 @@ export async function comparePlanAsync(plan: Plan, stats?: ParityStats): Promise
  * ```
  */
 export async function runParity(opts: ParityOptions): Promise<ParityReport> {
-  const { fc, planArbitrary, overlayPlanArbitrary } = await loadArbitraries();
+  const { fc, planArbitrary, overlayPlanArbitrary, usernsPlanArbitrary } = await loadArbitraries();
   const stats: ParityStats = { compared: 0, emulated: { plans: 0, ms: 0 }, native: { plans: 0, ms: 0 } };
   let passed = 0;
   let shrinking = false;
   let thrown: unknown = null;
-  const plans = opts.profile === 'overlay' ? overlayPlanArbitrary({ maxOps: opts.maxOps }) : planArbitrary({ maxOps: opts.maxOps, propagation: opts.profile === 'propagation' });
+  const plans =
+    opts.profile === 'overlay'
+      ? overlayPlanArbitrary({ maxOps: opts.maxOps })
+      : opts.profile === 'userns'
+        ? usernsPlanArbitrary({ maxOps: opts.maxOps })
+        : planArbitrary({ maxOps: opts.maxOps, propagation: opts.profile === 'propagation' });
   const property = fc.asyncProperty(plans, async (plan) => {
     let equal: boolean;
     try {

@@ -7,6 +7,14 @@
  * namespace's sandbox root (root and cwd as the plan last had them there), so that the plan's
  * absolute paths keep meaning "inside the sandbox".
  *
+ * User namespaces and detached trees are numbered by op (docs/plan-format.md): the descriptor a
+ * `userns`, an `unshare` with `user` or an `open_tree` made is kept under its number, and a number
+ * with none (its op failed, was refused, or is yet to come) is given to the syscall as a closed
+ * descriptor, -1, so that the kernel's own order of checks decides the errno. The maps of a new
+ * user namespace are written by another task of the plan's credentials that stays in the parent
+ * namespace, as a runtime's parent writes them: a task forked before the unshare, or for `userns`
+ * the plan's task itself writing those of a forked child that unshared.
+ *
  * The sandbox policy (src/plan/policy.ts) is applied as the native backend applies it, so a
  * refused op is the same result on both. Its magic-link rule needs nothing here: the emulated
  * proc has no magic links. `policy: false` runs a plan as the bare kernel would (the replay of
@@ -20,9 +28,12 @@ import { makedev, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, 
 import type { KernelOptions } from '../vfs/kernel.js';
 import type { Path } from '../vfs/mount.js';
 import type { MountNamespace } from '../vfs/mount-namespace.js';
+import * as api from '../vfs/mount-api.js';
 import { CLONE_NEWNET, CLONE_NEWNS } from '../vfs/net-namespace.js';
+import { CLONE_NEWUSER } from '../vfs/nsproxy-syscalls.js';
+import type { UserNamespace } from '../vfs/user-namespace.js';
 import * as ms from '../vfs/mount-syscalls.js';
-import { RENAME_EXCHANGE, RENAME_NOREPLACE, type Process } from '../vfs/process.js';
+import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, RENAME_EXCHANGE, RENAME_NOREPLACE, type Process } from '../vfs/process.js';
 import { Sandbox } from '../vfs/sandbox.js';
 import type { Stat } from '../vfs/stat.js';
 import type { Backend } from './backend.js';
@@ -30,7 +41,7 @@ import { newKernel, type KernelFactory } from './machine.js';
 import { fsconfigParams } from './overlay-data.js';
 import { CGROUP_FS_MAGICS, MAX_OP_BYTES, MAX_RUN_BYTES, PSEUDO_FS_MAGICS, refusedResult, staticRefusal, type PolicyOptions, type RefusalRule } from './policy.js';
 import { stoppedResult, type FileType, type OpResult, type Outcome, type StatResult } from './outcome.js';
-import type { MknodTypeName, MountFlagName, Plan, PlanOp, UmountFlagName } from './plan.js';
+import { idMapText, makesUserns, type IdMapExtent, type MknodTypeName, type MountAttrName, type MountFlagName, type OpenTreeFlagName, type Plan, type PlanOp, type PropagationName, type SetgroupsName, type UmountFlagName, type UnshareFlagName } from './plan.js';
 
 /** MS_* value of each plan flag name. */
 export const MOUNT_FLAGS: Record<MountFlagName, number> = {
@@ -66,6 +77,40 @@ export const UMOUNT_FLAGS: Record<UmountFlagName, number> = {
   expire: ms.MNT_EXPIRE,
   nofollow: ms.UMOUNT_NOFOLLOW,
 };
+
+/** CLONE_* value of each `unshare` namespace name. */
+export const UNSHARE_FLAGS: Record<UnshareFlagName, number> = { mnt: CLONE_NEWNS, net: CLONE_NEWNET, user: CLONE_NEWUSER };
+
+/** open_tree(2) flag of each plan name (OPEN_TREE_CLOEXEC is always added). */
+export const OPEN_TREE_FLAGS: Record<OpenTreeFlagName, number> = { clone: api.OPEN_TREE_CLONE, recursive: api.AT_RECURSIVE, nofollow: AT_SYMLINK_NOFOLLOW };
+
+/** mount_setattr(2) lookup flag of each plan name. */
+export const MOUNT_SETATTR_FLAGS: Record<'recursive' | 'nofollow', number> = { recursive: api.AT_RECURSIVE, nofollow: AT_SYMLINK_NOFOLLOW };
+
+/** MOUNT_ATTR_* of each `attrSet`/`attrClr` name (`atime` is MOUNT_ATTR__ATIME, the mask). */
+export const MOUNT_ATTR_BITS: Record<MountAttrName, number> = {
+  rdonly: api.MOUNT_ATTR_RDONLY,
+  nosuid: api.MOUNT_ATTR_NOSUID,
+  nodev: api.MOUNT_ATTR_NODEV,
+  noexec: api.MOUNT_ATTR_NOEXEC,
+  atime: api.MOUNT_ATTR__ATIME,
+  relatime: api.MOUNT_ATTR_RELATIME,
+  noatime: api.MOUNT_ATTR_NOATIME,
+  strictatime: api.MOUNT_ATTR_STRICTATIME,
+  nodiratime: api.MOUNT_ATTR_NODIRATIME,
+  idmap: api.MOUNT_ATTR_IDMAP,
+  nosymfollow: api.MOUNT_ATTR_NOSYMFOLLOW,
+};
+
+/** struct mount_attr's propagation value of each name (MS_*). */
+export const PROPAGATION_BITS: Record<PropagationName, number> = { unbindable: ms.MS_UNBINDABLE, private: ms.MS_PRIVATE, slave: ms.MS_SLAVE, shared: ms.MS_SHARED };
+
+/** OR of the table's values for `names`. */
+export function bitsOf<T extends string>(table: Record<T, number>, names: readonly T[] | undefined): number {
+  let b = 0;
+  for (const n of names ?? []) b |= table[n];
+  return b;
+}
 
 /** The plan flags fsmount(2) takes as MOUNT_ATTR_* (per-mount ones; MS_RELATIME is the default). */
 export const FSMOUNT_FLAGS: readonly MountFlagName[] = ['rdonly', 'nosuid', 'nodev', 'noexec', 'noatime', 'nodiratime', 'relatime', 'strictatime'];
@@ -113,6 +158,16 @@ function dirOf(path: string): string {
   return cut === '' ? '/' : cut;
 }
 
+/**
+ * The writes a runtime's parent makes for a new user namespace `ns`, as `writer`, in the order
+ * the kernel needs them: /proc/PID/setgroups, uid_map, gid_map; the first failure is the op's.
+ */
+function writeMaps(writer: Process, ns: UserNamespace, op: { uidMap?: IdMapExtent[]; gidMap?: IdMapExtent[]; setgroups?: SetgroupsName }): void {
+  if (op.setgroups !== undefined) writer.writeSetgroups(ns, op.setgroups);
+  if (op.uidMap !== undefined) writer.writeUidMap(ns, idMapText(op.uidMap));
+  if (op.gidMap !== undefined) writer.writeGidMap(ns, idMapText(op.gidMap));
+}
+
 /** Splits mountinfo text into lines (no trailing empty line). */
 function lines(text: string): string[] {
   return text === '' ? [] : text.replace(/\n$/, '').split('\n');
@@ -124,6 +179,13 @@ function lines(text: string): string[] {
  */
 class PlanRun {
   readonly roots = new Map<MountNamespace, Path>();
+  /** Descriptors of detached trees, by tree index (docs/plan-format.md `open_tree`). */
+  private readonly trees: number[] = [];
+  /** User namespaces by index: 0 the one the plan starts in, then each `userns` or `unshare` with `user`. */
+  private readonly userns: (UserNamespace | undefined)[];
+  /** The next tree and user-namespace index: each op of those kinds takes one, whatever its result. */
+  private nextTree = 0;
+  private nextUserns = 1;
   /** Set when `setns` could not re-enter the sandbox root: the plan stops there. */
   stoppedAt: number | null = null;
   /** What the run's reads and readdirs have returned (policy.ts MAX_RUN_BYTES). */
@@ -141,6 +203,21 @@ class PlanRun {
     private readonly policyOpts: PolicyOptions,
   ) {
     this.remember();
+    this.userns = [p.userNs];
+  }
+
+  /**
+   * The tree or user-namespace index `op` takes (-1 for other ops). Called for every op, run or
+   * not, so that numbers follow the plan's text.
+   */
+  claimIndex(op: PlanOp): number {
+    if (op.op === 'open_tree') return this.nextTree++;
+    return makesUserns(op) ? this.nextUserns++ : -1;
+  }
+
+  /** The descriptor of tree `i`, or -1 (a closed descriptor: EBADF where the kernel looks). */
+  private treeFd(i: number): number {
+    return this.trees[i] ?? -1;
   }
 
   /** The policy's verdict on `op` before it runs, as the native child decides it. */
@@ -228,7 +305,7 @@ class PlanRun {
     this.roots.set(this.p.ns, this.p.root);
   }
 
-  apply(op: PlanOp, index: number): OpResult {
+  apply(op: PlanOp, index: number, slot = -1): OpResult {
     const p = this.p;
     switch (op.op) {
       case 'mkdir':
@@ -288,10 +365,56 @@ class PlanRun {
       case 'unshare': {
         // Without flags, the contract's unshare(CLONE_NEWNS).
         const names = op.flags ?? ['mnt'];
-        p.unshare((names.includes('mnt') ? CLONE_NEWNS : 0) | (names.includes('net') ? CLONE_NEWNET : 0));
-        if (names.includes('mnt')) this.remember();
+        if (!names.includes('user')) {
+          p.unshare(bitsOf(UNSHARE_FLAGS, names));
+          if (names.includes('mnt')) this.remember();
+          return { ok: true };
+        }
+        // The map writer: a task forked before the unshare, left in the parent user namespace.
+        const writer = p.fork();
+        try {
+          p.unshare(bitsOf(UNSHARE_FLAGS, names));
+          if (names.includes('mnt')) this.remember();
+          writeMaps(writer, p.userNs, op);
+        } finally {
+          writer.exit();
+        }
+        this.userns[slot] = p.userNs;
         return { ok: true };
       }
+      case 'userns': {
+        // containerd's GetUsernsFD: a child unshares CLONE_NEWUSER and waits; the plan's task
+        // writes its maps, keeps a descriptor of its namespace, and kills it.
+        const child = p.fork();
+        try {
+          child.unshare(CLONE_NEWUSER);
+          writeMaps(p, child.userNs, op);
+          this.userns[slot] = child.userNs;
+        } finally {
+          child.exit();
+        }
+        return { ok: true };
+      }
+      case 'open_tree':
+        this.trees[slot] = p.openTree(AT_FDCWD, op.path, bitsOf(OPEN_TREE_FLAGS, op.flags) | api.OPEN_TREE_CLOEXEC);
+        return { ok: true };
+      case 'mount_setattr': {
+        const attr: api.MountAttr = {
+          attrSet: bitsOf(MOUNT_ATTR_BITS, op.attrSet),
+          attrClr: bitsOf(MOUNT_ATTR_BITS, op.attrClr),
+          propagation: bitsOf(PROPAGATION_BITS, op.propagation),
+          // No descriptor for the index, or no index: a closed userns_fd (EBADF).
+          userns: op.userns === undefined ? null : (this.userns[op.userns] ?? null),
+        };
+        const flags = bitsOf(MOUNT_SETATTR_FLAGS, op.flags);
+        if (op.tree !== undefined) p.mountSetattr(this.treeFd(op.tree), '', flags | AT_EMPTY_PATH, attr);
+        else p.mountSetattr(AT_FDCWD, op.path!, flags, attr);
+        return { ok: true };
+      }
+      case 'move_mount':
+        if (op.tree !== undefined) p.moveMount(this.treeFd(op.tree), '', AT_FDCWD, op.to, api.MOVE_MOUNT_F_EMPTY_PATH);
+        else p.moveMount(AT_FDCWD, op.from!, AT_FDCWD, op.to, 0);
+        return { ok: true };
       case 'setns': {
         const ns = p.kernel.namespaces[op.ns];
         // No such namespace: the native side has no descriptor for it either.
@@ -453,12 +576,13 @@ export class EmulatedSession {
   apply(op: PlanOp): OpResult {
     const i = this.results.length;
     let r: OpResult;
+    const slot = this.run.claimIndex(op);
     const refused = this.run.stoppedAt === null ? this.run.refusal(op) : null;
     if (this.run.stoppedAt !== null) r = stoppedResult(this.run.stoppedAt);
     else if (refused) r = refusedResult(refused);
     else {
       try {
-        r = this.run.apply(op, i);
+        r = this.run.apply(op, i, slot);
       } catch (e) {
         if (!(e instanceof SysError)) throw e;
         r = { ok: false, errno: e.code };

@@ -18,10 +18,43 @@ export const RENAME_FLAG_NAMES = ['noreplace', 'exchange'] as const;
 
 /**
  * `unshare`'s namespaces (docs/plan-format.md), by their /proc/PID/ns names: `mnt` is
- * CLONE_NEWNS, `net` CLONE_NEWNET. Without `flags` an unshare is `["mnt"]`.
+ * CLONE_NEWNS, `net` CLONE_NEWNET, `user` CLONE_NEWUSER. Without `flags` an unshare is `["mnt"]`.
  */
-export const UNSHARE_FLAG_NAMES = ['mnt', 'net'] as const;
+export const UNSHARE_FLAG_NAMES = ['mnt', 'net', 'user'] as const;
 export type UnshareFlagName = (typeof UNSHARE_FLAG_NAMES)[number];
+
+/**
+ * One line of a uid_map or gid_map (user_namespaces(7)): `count` ids from `inside` (in the new
+ * namespace) map to `outside` on (in its parent). A map holds at most the kernel's 340 extents
+ * (UID_GID_MAP_MAX_EXTENTS); whether it is valid otherwise (overlaps, a count of 0) is the
+ * kernel's to say, with its errno.
+ */
+export type IdMapExtent = [inside: number, outside: number, count: number];
+export const MAX_ID_MAP_EXTENTS = 340;
+
+/** What `setgroups` writes to /proc/PID/setgroups before the maps. */
+export const SETGROUPS_NAMES = ['allow', 'deny'] as const;
+export type SetgroupsName = (typeof SETGROUPS_NAMES)[number];
+
+/** open_tree(2)'s flags: OPEN_TREE_CLONE, AT_RECURSIVE, AT_SYMLINK_NOFOLLOW. */
+export const OPEN_TREE_FLAG_NAMES = ['clone', 'recursive', 'nofollow'] as const;
+export type OpenTreeFlagName = (typeof OPEN_TREE_FLAG_NAMES)[number];
+
+/** mount_setattr(2)'s lookup flags: AT_RECURSIVE, AT_SYMLINK_NOFOLLOW. */
+export const MOUNT_SETATTR_FLAG_NAMES = ['recursive', 'nofollow'] as const;
+export type MountSetattrFlagName = (typeof MOUNT_SETATTR_FLAG_NAMES)[number];
+
+/**
+ * struct mount_attr's attr_set/attr_clr bits, MOUNT_ATTR_* in lower case: `atime` is
+ * MOUNT_ATTR__ATIME, the mask of the three atime values (`relatime` is 0, `noatime`,
+ * `strictatime`), which attr_clr must hold to change them.
+ */
+export const MOUNT_ATTR_NAMES = ['rdonly', 'nosuid', 'nodev', 'noexec', 'atime', 'relatime', 'noatime', 'strictatime', 'nodiratime', 'idmap', 'nosymfollow'] as const;
+export type MountAttrName = (typeof MOUNT_ATTR_NAMES)[number];
+
+/** struct mount_attr's propagation: MS_UNBINDABLE, MS_PRIVATE, MS_SLAVE, MS_SHARED (one at most, or EINVAL). */
+export const PROPAGATION_NAMES = ['unbindable', 'private', 'slave', 'shared'] as const;
+export type PropagationName = (typeof PROPAGATION_NAMES)[number];
 
 /** `mknod`'s node types (S_IFCHR, S_IFBLK, S_IFIFO, S_IFREG, S_IFSOCK). */
 export const MKNOD_TYPE_NAMES = ['char', 'block', 'fifo', 'file', 'socket'] as const;
@@ -45,7 +78,7 @@ export type PlanOp =
   | { op: 'truncate'; path: string; length: number }
   | { op: 'mount'; source: string; target: string; fstype: string; flags: MountFlagName[]; data?: string; fsconfig?: boolean }
   | { op: 'umount'; target: string; flags?: UmountFlagName[] }
-  | { op: 'unshare'; flags?: UnshareFlagName[] }
+  | { op: 'unshare'; flags?: UnshareFlagName[]; uidMap?: IdMapExtent[]; gidMap?: IdMapExtent[]; setgroups?: SetgroupsName }
   | { op: 'setns'; ns: number }
   | { op: 'stat'; path: string; nofollow?: boolean }
   | { op: 'read'; path: string }
@@ -53,7 +86,20 @@ export type PlanOp =
   | { op: 'setcred'; uid: number; gid: number; groups?: number[]; caps?: CapFlagName[] }
   | { op: 'mknod'; path: string; type: MknodTypeName; mode?: number; major?: number; minor?: number }
   | { op: 'pivot_root'; new_root: string; put_old: string }
-  | { op: 'openpty'; path: string };
+  | { op: 'openpty'; path: string }
+  | { op: 'userns'; uidMap?: IdMapExtent[]; gidMap?: IdMapExtent[]; setgroups?: SetgroupsName }
+  | { op: 'open_tree'; path: string; flags?: OpenTreeFlagName[] }
+  | {
+      op: 'mount_setattr';
+      path?: string;
+      tree?: number;
+      flags?: MountSetattrFlagName[];
+      attrSet?: MountAttrName[];
+      attrClr?: MountAttrName[];
+      propagation?: PropagationName[];
+      userns?: number;
+    }
+  | { op: 'move_mount'; from?: string; tree?: number; to: string };
 
 export type OpName = PlanOp['op'];
 
@@ -73,7 +119,9 @@ export class PlanError extends Error {
   }
 }
 
-type FieldKind = 'path' | 'string' | 'mode' | 'id' | 'ids' | 'length' | 'bool' | 'index' | 'mountFlags' | 'umountFlags' | 'renameFlags' | 'unshareFlags' | 'caps' | 'nodeType' | 'devnum';
+type FieldKind =
+  | 'path' | 'string' | 'mode' | 'id' | 'ids' | 'length' | 'bool' | 'index' | 'mountFlags' | 'umountFlags' | 'renameFlags' | 'unshareFlags' | 'caps' | 'nodeType' | 'devnum'
+  | 'idMap' | 'setgroups' | 'tree' | 'userns' | 'openTreeFlags' | 'setattrFlags' | 'mountAttrs' | 'propagation';
 interface FieldSpec {
   kind: FieldKind;
   optional?: boolean;
@@ -95,8 +143,9 @@ export const OP_FIELDS: Record<OpName, Record<string, FieldSpec>> = {
   truncate: { path: f('path'), length: f('length') },
   mount: { source: f('string'), target: f('path'), fstype: f('string'), flags: f('mountFlags'), data: f('string', true), fsconfig: f('bool', true) },
   umount: { target: f('path'), flags: f('umountFlags', true) },
-  // `flags` (docs/plan-format.md): which namespaces, default mnt.
-  unshare: { flags: f('unshareFlags', true) },
+  // `flags` (docs/plan-format.md): which namespaces, default mnt; with `user`, the maps a
+  // process left in the parent namespace writes.
+  unshare: { flags: f('unshareFlags', true), uidMap: f('idMap', true), gidMap: f('idMap', true), setgroups: f('setgroups', true) },
   setns: { ns: f('index') },
   stat: { path: f('path'), nofollow: f('bool', true) },
   read: { path: f('path') },
@@ -107,7 +156,48 @@ export const OP_FIELDS: Record<OpName, Record<string, FieldSpec>> = {
   pivot_root: { new_root: f('path'), put_old: f('path') },
   // A pseudo-terminal kept open to the plan's end: runc's console (process.terminal).
   openpty: { path: f('path') },
+  // User namespaces as descriptors and the new mount API's tree calls (docs/plan-format.md).
+  userns: { uidMap: f('idMap', true), gidMap: f('idMap', true), setgroups: f('setgroups', true) },
+  open_tree: { path: f('path'), flags: f('openTreeFlags', true) },
+  mount_setattr: {
+    path: f('path', true),
+    tree: f('tree', true),
+    flags: f('setattrFlags', true),
+    attrSet: f('mountAttrs', true),
+    attrClr: f('mountAttrs', true),
+    propagation: f('propagation', true),
+    userns: f('userns', true),
+  },
+  move_mount: { from: f('path', true), tree: f('tree', true), to: f('path') },
 };
+
+/**
+ * Fields of which an op takes exactly one (the mount a call acts on: a path, or a tree index),
+ * and fields an op takes only with another's value (a map only for a new user namespace).
+ */
+const ONE_OF: Partial<Record<OpName, readonly [string, string]>> = { mount_setattr: ['path', 'tree'], move_mount: ['from', 'tree'] };
+const USER_ONLY = ['uidMap', 'gidMap', 'setgroups'];
+
+/**
+ * Whether `op` makes a user namespace that takes the next user-namespace index (docs/plan-format.md
+ * "User namespaces"): a `userns` op, or an `unshare` whose flags name `user`.
+ */
+export function makesUserns(op: PlanOp): boolean {
+  return op.op === 'userns' || (op.op === 'unshare' && (op.flags ?? []).includes('user'));
+}
+
+/**
+ * The text a uid_map or gid_map write of `map` is: one `inside outside count` line an extent, as
+ * a runtime writes it (both backends write exactly these bytes).
+ *
+ * @example
+ * ```ts
+ * idMapText([[0, 100000, 65536]]); // '0 100000 65536\n'
+ * ```
+ */
+export function idMapText(map: readonly IdMapExtent[]): string {
+  return map.map(([inside, outside, count]) => `${inside} ${outside} ${count}\n`).join('');
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -172,6 +262,32 @@ function checkField(where: string, v: unknown, kind: FieldKind): void {
       // new_encode_dev(): a 12-bit major, a 20-bit minor.
       if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xfffff) throw new PlanError(where, 'expected a device number between 0 and 1048575');
       return;
+    case 'idMap':
+      if (!Array.isArray(v)) throw new PlanError(where, 'expected an array of [inside, outside, count] extents');
+      if (v.length > MAX_ID_MAP_EXTENTS) throw new PlanError(where, `${v.length} extents; a map holds at most ${MAX_ID_MAP_EXTENTS} (UID_GID_MAP_MAX_EXTENTS)`);
+      v.forEach((e, i) => {
+        if (!Array.isArray(e) || e.length !== 3 || !e.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) {
+          throw new PlanError(`${where}[${i}]`, 'expected [inside, outside, count], three integers from 0 to 4294967295');
+        }
+      });
+      return;
+    case 'setgroups':
+      if (typeof v !== 'string' || !(SETGROUPS_NAMES as readonly string[]).includes(v)) throw new PlanError(where, `expected one of ${SETGROUPS_NAMES.join(', ')}`);
+      return;
+    case 'tree':
+      if (!Number.isInteger(v) || (v as number) < 0) throw new PlanError(where, 'expected a tree index (0 for the first open_tree, 1, …)');
+      return;
+    case 'userns':
+      if (!Number.isInteger(v) || (v as number) < 0) throw new PlanError(where, 'expected a user namespace index (0, 1, …)');
+      return;
+    case 'openTreeFlags':
+      return checkFlags(where, v, OPEN_TREE_FLAG_NAMES);
+    case 'setattrFlags':
+      return checkFlags(where, v, MOUNT_SETATTR_FLAG_NAMES);
+    case 'mountAttrs':
+      return checkFlags(where, v, MOUNT_ATTR_NAMES);
+    case 'propagation':
+      return checkFlags(where, v, PROPAGATION_NAMES);
   }
 }
 
@@ -205,6 +321,16 @@ export function validatePlan(doc: unknown): Plan {
     }
     for (const name of Object.keys(op)) {
       if (name !== 'op' && !(name in fields)) throw new PlanError(`${at}.${name}`, `unknown field for ${op.op}`);
+    }
+    const oneOf = ONE_OF[op.op as OpName];
+    if (oneOf) {
+      const [a, b] = oneOf;
+      if (op[a] === undefined && op[b] === undefined) throw new PlanError(`${at}.${a}`, `missing (${op.op} takes "${a}" or "${b}")`);
+      if (op[a] !== undefined && op[b] !== undefined) throw new PlanError(`${at}.${b}`, `${op.op} takes "${a}" or "${b}", not both`);
+    }
+    if (op.op === 'unshare' && !(Array.isArray(op.flags) && op.flags.includes('user'))) {
+      const name = USER_ONLY.find((n) => op[n] !== undefined);
+      if (name) throw new PlanError(`${at}.${name}`, 'only with "user" in flags: it is written for the new user namespace');
     }
   });
   return doc as unknown as Plan;

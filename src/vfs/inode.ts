@@ -197,6 +197,11 @@ export interface SuperBlock {
   /** mount(2) with MS_REMOUNT: new data string and SB_* flags; throws EINVAL on bad options. */
   reconfigure(data: string, flags: number): void;
   /**
+   * parse_monolithic_mount_data() of a remount: parses `data` only (EINVAL on a bad option),
+   * before the caller's privilege over the superblock is checked. Absent: reconfigure() parses.
+   */
+  parseReconfigure?(data: string, flags: number): void;
+  /**
    * The extended-attribute namespaces this filesystem serves (sb->s_xattr). Absent: none, as for
    * a superblock without handlers (no IOP_XATTR), where every xattr name is EOPNOTSUPP.
    */

@@ -11,7 +11,7 @@ import { Dentry } from './dentry.js';
 import { errno } from './errno.js';
 import { IdAllocator } from './ids.js';
 import { makedev, type FileSystemType, type FsContext, type P9Channel, type P9Dialer, type P9Transports, type SuperBlock } from './inode.js';
-import { Mount, type Path } from './mount.js';
+import { MNT_LOCKED, Mount, type Path } from './mount.js';
 import { attachMnt, MountNamespace } from './mount-namespace.js';
 import { NetNamespace } from './net-namespace.js';
 import { CL_COPY_UNBINDABLE, Propagation } from './propagation.js';
@@ -171,7 +171,11 @@ export class Kernel {
     pushChildren(src, top, true);
     while (stack.length) {
       const [child, dstParent] = stack.pop()!;
-      if (child.unbindable && !(flag & CL_COPY_UNBINDABLE)) continue;
+      if (child.unbindable && !(flag & CL_COPY_UNBINDABLE)) {
+        // Both unbindable and locked: leaving it out would reveal what it covers.
+        if (child.flags & MNT_LOCKED) throw errno('EPERM');
+        continue;
+      }
       const c = this.cloneMount(child, child.root, flag);
       attachMnt(c, dstParent, child.mountpoint!);
       pushChildren(child, c, false);

@@ -154,13 +154,14 @@ function buildMountIdmapped(p: Process, attr: MountAttr): MntIdmap | undefined {
   // The initial idmapping stands for "not idmapped"; an identity map is the way to say that.
   if (ns === INIT_USER_NS) throw errno('EPERM');
   if (!p.creds.nsCapable(ns, Cap.SYS_ADMIN)) throw errno('EPERM');
-  // Measured on 6.18: a namespace with no map written yet is EINVAL (nothing could be mapped).
-  if (ns.uidMap.extents.length === 0 || ns.gidMap.extents.length === 0) throw errno('EINVAL');
   return idmapOf(ns);
 }
 
 /** can_idmap_mount(). */
 function canIdmapMount(p: Process, idmap: MntIdmap, m: Mount): void {
+  // No idmapping without maps (EINVAL): checked per mount, after the lookup (a closed tree
+  // descriptor is EBADF first, measured on 6.18).
+  if (idmap.uidMap.extents.length === 0 || idmap.gidMap.extents.length === 0) throw errno('EINVAL');
   // An idmapping equal to the filesystem's own makes no sense.
   if (idmap.owner === sbUserNs(m.sb)) throw errno('EINVAL');
   if (!m.idmap.isNop) throw errno('EPERM');
@@ -235,11 +236,13 @@ function doMountSetattr(p: Process, target: Path, recurse: boolean, set: number,
  * are not modelled: refused with EINVAL (README, Known differences).
  */
 export function moveMount(p: Process, fromDirfd: number, fromPath: string, toDirfd: number, toPath: string, flags: number): void {
+  // SYSCALL_DEFINE5(move_mount) on 6.18: may_mount(), the flags, then the target's lookup before
+  // the source's (a closed source descriptor and a missing target: ENOENT, measured).
+  mayMount(p);
   if (flags & ~MOVE_MOUNT__MASK) throw errno('EINVAL');
   if (flags & (MOVE_MOUNT_SET_GROUP | MOVE_MOUNT_BENEATH)) throw errno('EINVAL');
-  mayMount(p);
-  const from = p.lookup(fromDirfd, fromPath, (flags & MOVE_MOUNT_F_SYMLINKS) !== 0, (flags & MOVE_MOUNT_F_EMPTY_PATH) !== 0);
   const to = p.lookup(toDirfd, toPath, (flags & MOVE_MOUNT_T_SYMLINKS) !== 0, (flags & MOVE_MOUNT_T_EMPTY_PATH) !== 0);
+  const from = p.lookup(fromDirfd, fromPath, (flags & MOVE_MOUNT_F_SYMLINKS) !== 0, (flags & MOVE_MOUNT_F_EMPTY_PATH) !== 0);
   const old = from.mnt;
   if (!old.ns?.anon) return doMoveMount(p, from, to);
   // do_move_mount() of a detached tree.

@@ -230,7 +230,9 @@ function remount(p: Process, path: Path, sbFlags: number, mntFlags: number, data
   if (!checkMnt(p, m) || !pathMounted(path)) throw errno('EINVAL');
   if (!canChangeLockedFlags(m, mntFlags)) throw errno('EPERM');
   const sb = m.sb;
-  // reconfigure_super() is the superblock owner's: CAP_SYS_ADMIN over its user namespace.
+  // do_remount(): the options are parsed first (EINVAL), then reconfigure_super() is the
+  // superblock owner's: CAP_SYS_ADMIN over its user namespace.
+  sb.parseReconfigure?.(data, sbFlags);
   if (!p.creds.nsCapable(sbUserNs(sb), Cap.SYS_ADMIN)) throw errno('EPERM');
   const newSbFlags = (sb.flags & ~MS_RMT_MASK) | (sbFlags & MS_RMT_MASK);
   if (newSbFlags & SB_RDONLY && !(sb.flags & SB_RDONLY)) {
@@ -448,7 +450,9 @@ export function umount(p: Process, target: string, flags: number): void {
   if (!checkMnt(p, m)) throw errno('EINVAL');
   // can_umount(): a locked mount stays over what it covers.
   if (m.flags & MNT_LOCKED) throw errno('EINVAL');
-  if (flags & MNT_FORCE && !p.creds.capable(Cap.SYS_ADMIN)) throw errno('EPERM');
+  // MNT_FORCE needs CAP_SYS_ADMIN over the filesystem's user namespace (sb->s_user_ns): root of
+  // a user namespace may force a tmpfs it mounted there (measured on 6.18).
+  if (flags & MNT_FORCE && !p.creds.nsCapable(sbUserNs(m.sb), Cap.SYS_ADMIN)) throw errno('EPERM');
   const isRoot = m === p.root.mnt;
   if (flags & MNT_EXPIRE) {
     if (isRoot || flags & (MNT_FORCE | MNT_DETACH)) throw errno('EINVAL');

@@ -67,6 +67,8 @@ export class UserNamespace {
   gidMap = new IdMap();
   /** USERNS_SETGROUPS_ALLOWED: /proc/PID/setgroups says "allow" (until "deny" is written). */
   setgroupsAllowed = true;
+  /** ns->parent_could_setfcap: the creator held CAP_SETFCAP (verify_root_map()). */
+  parentCouldSetfcap = false;
   readonly level: number;
 
   constructor(
@@ -118,7 +120,10 @@ export class UserNamespace {
     if (chrooted) throw errno('EPERM');
     // The creator's ids must mean something in the parent, or the new owner would be unnameable.
     if (parent.fromKuid(owner) === INVALID_ID || parent.fromKgid(group) === INVALID_ID) throw errno('EPERM');
-    return new UserNamespace(parent, owner, group);
+    const ns = new UserNamespace(parent, owner, group);
+    // ns->flags = parent_ns->flags: a namespace below one whose setgroups is denied starts denied.
+    ns.setgroupsAllowed = parent.setgroupsAllowed;
+    return ns;
   }
 }
 

@@ -23,6 +23,8 @@ const MAP_WRITE_MAX = 4095;
  */
 export function unshareUserNs(c: Credentials, chrooted: boolean): Credentials {
   const ns = UserNamespace.create(c.userNs, c.euid, c.egid, chrooted);
+  // create_user_ns(): whether the creator could set file capabilities, for verify_root_map().
+  ns.parentCouldSetfcap = (c.caps & (1n << BigInt(Cap.SETFCAP))) !== 0n;
   return c.with({ caps: ALL_CAPS, permitted: ALL_CAPS, userNs: ns });
 }
 
@@ -33,6 +35,11 @@ export function unshareUserNs(c: Credentials, chrooted: boolean): Credentials {
  */
 function idmapPermitted(writer: Credentials, ns: UserNamespace, cap: number, extents: readonly IdExtent[]): boolean {
   const parent = ns.parent!;
+  // verify_root_map(): a uid map that names the parent's uid 0 needs CAP_SETFCAP — the
+  // creator's, when the namespace writes its own map, else the writer's over the parent.
+  if (cap === Cap.SETUID && extents.some((e) => e.lowerFirst === 0)) {
+    if (writer.userNs === ns ? !ns.parentCouldSetfcap : !writer.nsCapable(parent, Cap.SETFCAP)) return false;
+  }
   if (extents.length === 1 && extents[0]!.count === 1 && ns.owner === writer.euid) {
     const id = extents[0]!.lowerFirst;
     if (cap === Cap.SETUID && parent.makeKuid(id) === writer.euid) return true;

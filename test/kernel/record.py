@@ -73,6 +73,19 @@ MNT = {'force': 1, 'detach': 2, 'expire': 4, 'nofollow': 8}
 RENAME = {'noreplace': 1, 'exchange': 2}
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
+CLONE_NEWUSER = 0x10000000
+# open_tree, mount_setattr, move_mount (include/uapi/linux/mount.h, fcntl.h; x86_64 numbers)
+SYS_OPEN_TREE, SYS_MOUNT_SETATTR = 428, 442
+OPEN_TREE = {'clone': 1, 'recursive': 0x8000, 'nofollow': 0x100}
+OPEN_TREE_CLOEXEC = 0o2000000
+SETATTR = {'recursive': 0x8000, 'nofollow': 0x100}
+AT_EMPTY_PATH = 0x1000
+MOUNT_ATTR = {'rdonly': 0x1, 'nosuid': 0x2, 'nodev': 0x4, 'noexec': 0x8, 'atime': 0x70, 'relatime': 0,
+              'noatime': 0x10, 'strictatime': 0x20, 'nodiratime': 0x80, 'idmap': 0x100000,
+              'nosymfollow': 0x200000}
+PROPAGATION = {'unbindable': 1 << 17, 'private': 1 << 18, 'slave': 1 << 19, 'shared': 1 << 20}
+MOVE_MOUNT_F_EMPTY_PATH = 4
+PR_GET_DUMPABLE, PR_SET_DUMPABLE = 3, 4
 SYS_PIVOT_ROOT = 155  # x86_64
 TIOCSPTLCK, TIOCGPTN = 0x40045431, 0x80045430
 AT_FDCWD = -100
@@ -258,6 +271,40 @@ def sys_fsmount(source, target, fstype, flags, data):
         os.close(mfd)
 
 
+def map_text(extents):
+    """src/plan/plan.ts idMapText: one `inside outside count` line an extent."""
+    return ''.join(f'{a} {b} {c}\n' for a, b, c in extents)
+
+
+def write_maps(procfd, pid, op):
+    """A runtime parent's writes for the user namespace of `pid`: setgroups, uid_map, gid_map,
+    each one write(2) at offset 0; the first failure raises."""
+    for name, text in (('setgroups', op.get('setgroups')), ('uid_map', op.get('uidMap')), ('gid_map', op.get('gidMap'))):
+        if text is None:
+            continue
+        data = (text if name == 'setgroups' else map_text(text)).encode()
+        fd = os.open(f'{pid}/{name}', os.O_WRONLY | os.O_CLOEXEC, dir_fd=procfd)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+
+
+def forked_errno(fn):
+    """Runs fn() in a forked child; returns its errno (0 when it raised nothing)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            fn()
+            os._exit(0)
+        except OSError as e:
+            os._exit(e.errno or 255)
+        except BaseException:
+            os._exit(255)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
 def sys_umount2(target, flags):
     check(libc.umount2(target.encode(), flags), 'umount2')
 
@@ -303,6 +350,12 @@ class Runner:
         self.stopped_at = None
         self.ptys = []  # openpty descriptors, kept open to the end as the plan format says
         self.current = 0
+        # docs/plan-format.md indices: detached trees by open_tree op, user namespaces by op
+        # (0: the one the plan starts in); None where the op failed.
+        self.trees = {}
+        self.userns = {0: os.open('self/ns/user', os.O_RDONLY | os.O_CLOEXEC, dir_fd=procfd)}
+        self.next_tree = 0
+        self.next_userns = 1
 
     def open_ns(self):
         return os.open('self/ns/mnt', os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.procfd)
@@ -373,12 +426,98 @@ class Runner:
             sys_umount2(op['target'], flag_bits(MNT, op.get('flags')))
         elif kind == 'unshare':
             names = op.get('flags', ['mnt'])
-            sys_unshare((CLONE_NEWNS if 'mnt' in names else 0) | (CLONE_NEWNET if 'net' in names else 0))
+            flags = (CLONE_NEWNS if 'mnt' in names else 0) | (CLONE_NEWNET if 'net' in names else 0)
+            if 'user' not in names:
+                sys_unshare(flags)
+            else:
+                # The maps are written by a helper forked before the unshare, left in the parent
+                # user namespace; the task is dumpable meanwhile, as runc's nsexec makes it.
+                # (From this recorder's chroot, unshare(CLONE_NEWUSER) is EPERM: current_chrooted.)
+                slot, self.next_userns = self.next_userns, self.next_userns + 1
+                go_r, go_w = os.pipe()
+                back_r, back_w = os.pipe()
+                dumpable = libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0)
+                libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+                me = os.getpid()
+                pid = os.fork()
+                if pid == 0:
+                    os.close(go_w)
+                    os.close(back_r)
+                    ue = int.from_bytes(os.read(go_r, 4) or b'\x05\0\0\0', 'little')
+                    we = ue
+                    if ue == 0:
+                        try:
+                            write_maps(self.procfd, me, op)
+                        except OSError as e:
+                            we = e.errno
+                    os.write(back_w, we.to_bytes(4, 'little'))
+                    os._exit(0)
+                os.close(go_r)
+                os.close(back_w)
+                ue = 0 if libc.unshare(flags | CLONE_NEWUSER) == 0 else ctypes.get_errno()
+                os.write(go_w, ue.to_bytes(4, 'little'))
+                os.close(go_w)
+                we = int.from_bytes(os.read(back_r, 4) or b'\x05\0\0\0', 'little')
+                os.close(back_r)
+                os.waitpid(pid, 0)
+                libc.prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0)
+                if ue:
+                    raise OSError(ue, os.strerror(ue), 'unshare')
             if 'mnt' in names:
                 self.nsfds.append(self.open_ns())
                 self.mifds.append(self.open_mountinfo())
                 self.rootfds.append(self.open_root())
                 self.current = len(self.nsfds) - 1
+            if 'user' in names:
+                if we:
+                    raise OSError(we, os.strerror(we), 'write')
+                self.userns[slot] = os.open('self/ns/user', os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.procfd)
+        elif kind == 'userns':
+            # containerd's GetUsernsFD: a held child unshares CLONE_NEWUSER; we write its maps,
+            # keep its ns/user, kill and reap it.
+            slot, self.next_userns = self.next_userns, self.next_userns + 1
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(r)
+                libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+                e = 0 if libc.unshare(CLONE_NEWUSER) == 0 else ctypes.get_errno()
+                os.write(w, e.to_bytes(4, 'little'))
+                while True:
+                    os.pause()
+            os.close(w)
+            e = int.from_bytes(os.read(r, 4) or b'\x05\0\0\0', 'little')
+            os.close(r)
+            try:
+                if e:
+                    raise OSError(e, os.strerror(e), 'unshare')
+                write_maps(self.procfd, pid, op)
+                self.userns[slot] = os.open(f'{pid}/ns/user', os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.procfd)
+            finally:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+        elif kind == 'open_tree':
+            slot, self.next_tree = self.next_tree, self.next_tree + 1
+            fd = check(libc.syscall(SYS_OPEN_TREE, AT_FDCWD, op['path'].encode(), flag_bits(OPEN_TREE, op.get('flags')) | OPEN_TREE_CLOEXEC), 'open_tree')
+            self.trees[slot] = fd
+        elif kind == 'mount_setattr':
+            # No descriptor: INT_MAX, a closed one (a userns_fd above INT_MAX is EINVAL on 6.18).
+            userns = self.userns.get(op['userns'], 0x7fffffff) if 'userns' in op else 0x7fffffff
+            attr = struct.pack('QQQQ', flag_bits(MOUNT_ATTR, op.get('attrSet')), flag_bits(MOUNT_ATTR, op.get('attrClr')),
+                               flag_bits(PROPAGATION, op.get('propagation')), userns)
+            flags = flag_bits(SETATTR, op.get('flags'))
+            if 'tree' in op:
+                dfd, path, flags = self.trees.get(op['tree'], -1), b'', flags | AT_EMPTY_PATH
+            else:
+                dfd, path = AT_FDCWD, op['path'].encode()
+            buf = ctypes.create_string_buffer(attr, len(attr))
+            check(libc.syscall(SYS_MOUNT_SETATTR, dfd, path, flags, buf, ctypes.c_long(len(attr))), 'mount_setattr')
+        elif kind == 'move_mount':
+            if 'tree' in op:
+                args = (self.trees.get(op['tree'], -1), b'', AT_FDCWD, op['to'].encode(), MOVE_MOUNT_F_EMPTY_PATH)
+            else:
+                args = (AT_FDCWD, op['from'].encode(), AT_FDCWD, op['to'].encode(), 0)
+            check(libc.syscall(SYS_MOVE_MOUNT, *args), 'move_mount')
         elif kind == 'pivot_root':
             check(libc.syscall(SYS_PIVOT_ROOT, op['new_root'].encode(), op['put_old'].encode()), 'pivot_root')
             # The task's root moved: this namespace's mountinfo and root descriptors follow it.

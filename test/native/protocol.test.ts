@@ -11,10 +11,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MOUNT_ATTRS, NATIVE_OPS, nativeProtocol, nativeSipHash24, REFUSAL_CODES, RENAME_FLAGS, UNAVAILABLE } from '../../src/host/native.js';
-import { MKNOD_TYPES, MOUNT_FLAGS, UMOUNT_FLAGS } from '../../src/plan/emulated.js';
+import { MKNOD_TYPES, MOUNT_ATTR_BITS, MOUNT_FLAGS, MOUNT_SETATTR_FLAGS, OPEN_TREE_FLAGS, PROPAGATION_BITS, UMOUNT_FLAGS, UNSHARE_FLAGS } from '../../src/plan/emulated.js';
 import { OP_FIELDS } from '../../src/plan/plan.js';
 import { MAX_OP_BYTES, MAX_RUN_BYTES, REFUSAL_RULES } from '../../src/plan/policy.js';
 import { CLONE_NEWNET, CLONE_NEWNS } from '../../src/vfs/net-namespace.js';
+import { CLONE_NEWUSER } from '../../src/vfs/nsproxy-syscalls.js';
 import { noPrivilege, itHasTheBackend, warnIfSkipped } from './helpers.js';
 
 warnIfSkipped('test/native/protocol (the addon\'s numbers)');
@@ -57,6 +58,12 @@ describe.skipIf(noPrivilege)('the addon\'s compiled numbers', () => {
     const types: Record<string, string> = { char: 'S_IFCHR', block: 'S_IFBLK', fifo: 'S_IFIFO', file: 'S_IFREG', socket: 'S_IFSOCK' };
     for (const [name, v] of Object.entries(MKNOD_TYPES)) expect(v, name).toBe(f[types[name]!]);
     expect([CLONE_NEWNS, CLONE_NEWNET]).toEqual([f.CLONE_NEWNS, f.CLONE_NEWNET]);
+    expect(UNSHARE_FLAGS).toEqual({ mnt: f.CLONE_NEWNS, net: f.CLONE_NEWNET, user: f.CLONE_NEWUSER });
+    expect(OPEN_TREE_FLAGS).toEqual({ clone: f.OPEN_TREE_CLONE, recursive: f.AT_RECURSIVE, nofollow: f.AT_SYMLINK_NOFOLLOW });
+    expect(MOUNT_SETATTR_FLAGS).toEqual({ recursive: f.AT_RECURSIVE, nofollow: f.AT_SYMLINK_NOFOLLOW });
+    const attr = (n: string) => (n === 'atime' ? f.MOUNT_ATTR__ATIME : f[`MOUNT_ATTR_${upper(n)}`]);
+    for (const [name, v] of Object.entries(MOUNT_ATTR_BITS)) expect(v, name).toBe(attr(name));
+    for (const [name, v] of Object.entries(PROPAGATION_BITS)) expect(v, name).toBe(f[`MS_${upper(name)}`]);
   });
 
   it('tags records with SipHash-2-4: the reference vectors of its paper (key 00..0f)', () => {
@@ -74,7 +81,7 @@ describe('test/kernel/record.py against the TypeScript tables', () => {
 import ast, json, sys
 src = open('test/kernel/record.py').read()
 tree = ast.parse(src)
-names = {'MS', 'MNT', 'RENAME', 'CLONE_NEWNS', 'CLONE_NEWNET'}
+names = {'MS', 'MNT', 'RENAME', 'CLONE_NEWNS', 'CLONE_NEWNET', 'CLONE_NEWUSER', 'OPEN_TREE', 'SETATTR', 'MOUNT_ATTR', 'PROPAGATION'}
 out = {}
 for node in tree.body:
     if isinstance(node, ast.Assign) and len(node.targets) == 1 and getattr(node.targets[0], 'id', None) in names:
@@ -99,6 +106,13 @@ json.dump(out, sys.stdout)
     expect(tables?.MS).toEqual(MOUNT_FLAGS);
     expect(tables?.MNT).toEqual(UMOUNT_FLAGS);
     expect(tables?.RENAME).toEqual(RENAME_FLAGS);
-    expect([tables?.CLONE_NEWNS, tables?.CLONE_NEWNET]).toEqual([CLONE_NEWNS, CLONE_NEWNET]);
+    expect([tables?.CLONE_NEWNS, tables?.CLONE_NEWNET, tables?.CLONE_NEWUSER]).toEqual([CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER]);
+  });
+
+  it('has the open_tree, mount_setattr and mount_attr tables of the TypeScript side', () => {
+    expect(tables?.OPEN_TREE).toEqual(OPEN_TREE_FLAGS);
+    expect(tables?.SETATTR).toEqual(MOUNT_SETATTR_FLAGS);
+    expect(tables?.MOUNT_ATTR).toEqual(MOUNT_ATTR_BITS);
+    expect(tables?.PROPAGATION).toEqual(PROPAGATION_BITS);
   });
 });

@@ -53,8 +53,11 @@ export class TmpfsSuperBlock implements SuperBlock {
     this.maxInodes = o.inodes ?? half;
     this.freeIspace = this.maxInodes * BOGO_INODE_SIZE;
     this.mode = o.mode ?? 0o1777;
-    this.uid = o.uid ?? ctx.creds.uid;
-    this.gid = o.gid ?? ctx.creds.gid;
+    // shmem_parse_one(): uid= and gid= are ids of the mounter's user namespace, kept as kernel
+    // ids (make_kuid(current_user_ns())); one it cannot name is EINVAL.
+    this.uid = o.uid === undefined ? ctx.creds.uid : ctx.creds.userNs.makeKuid(o.uid);
+    this.gid = o.gid === undefined ? ctx.creds.gid : ctx.creds.userNs.makeKgid(o.gid);
+    if (this.uid === -1 || this.gid === -1) throw errno('EINVAL');
     this.dev = ctx.anonDev();
     this.root = TmpfsInode.make(this, S_IFDIR | this.mode, 0, this.uid, this.gid);
   }
@@ -115,6 +118,11 @@ export class TmpfsSuperBlock implements SuperBlock {
       st.ffree = Math.floor(this.freeIspace / BOGO_INODE_SIZE);
     }
     return st;
+  }
+
+  /** shmem_parse_one() of a remount's options, before the privilege check (EINVAL). */
+  parseReconfigure(data: string, flags: number): void {
+    parseTmpfsOptions(parseMountData(data, flags).params, this.ctx.totalRamPages);
   }
 
   /** shmem_reconfigure(): size and nr_inodes may change within what is in use; mode/uid/gid stay. */
