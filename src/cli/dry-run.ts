@@ -20,6 +20,9 @@
  * `--file-access` are runsc's flags of the same names), and `--runtime runc,runsc` prints both
  * tables side by side, then what differs and why (docs/runsc.md). runc stays the default, and
  * its output does not change.
+ *
+ * A containerd mount list instead of a bundle (`--mount-list`, or a file of that shape) goes to
+ * dry-run-mounts.ts: what containerd's mount.All would do with it, step by step.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -40,7 +43,12 @@ import { NativeRunIncomplete, runNativeSync } from '../host/native.js';
 import { compareOutcomes } from '../plan/compare.js';
 import { BackendUnavailable, type Outcome } from '../plan/outcome.js';
 import type { Plan } from '../plan/plan.js';
+import { isMountListFile, runMountListDryRun } from './dry-run-mounts.js';
+import { formatTree } from './mount-table.js';
 import { hostRamPages, type CliIo } from './plan-run.js';
+
+// The table printer is shared with the mount-list dry-run; tests and callers import it from here.
+export { formatTree };
 
 export interface DryRunOptions {
   format: string;
@@ -54,6 +62,10 @@ export interface DryRunOptions {
   overlay2?: string;
   /** runsc's --file-access (the root's). */
   fileAccess?: string;
+  /** Read the file as a containerd mount list (`--mount-list`; without it, recognised by shape). */
+  mountList?: boolean;
+  /** Where a mount list is mounted (`--target`, default /rootfs). */
+  target?: string;
 }
 
 /** The bundled examples (examples/bundles/NAME: config.json and bundle.json). */
@@ -122,40 +134,6 @@ function loadOrReport(arg: string | undefined, io: CliIo): LoadedBundle | null {
     }
     throw e;
   }
-}
-
-/** findmnt's tree: target (indented under its parent), source, fstype, options. */
-export function formatTree(mountinfo: readonly string[]): string {
-  type Row = { id: string; parent: string; target: string; source: string; fstype: string; options: string };
-  const rows: Row[] = mountinfo.map((l) => {
-    const f = l.split(' ');
-    const sep = f.indexOf('-');
-    const root = f[3]!;
-    const dev = f[sep + 2]!;
-    const source = root === '/' ? dev : `${dev}[${root}]`;
-    const superOpts = f[sep + 3]!.split(',').filter((o) => o !== 'rw' && o !== 'ro');
-    return { id: f[0]!, parent: f[1]!, target: f[4]!, source, fstype: f[sep + 1]!, options: [f[5]!, ...superOpts].join(',') };
-  });
-  const ids = new Set(rows.map((r) => r.id));
-  const lines: [string, Row][] = [];
-  const walk = (parent: string, prefix: string): void => {
-    const kids = rows.filter((r) => r.parent === parent && r.id !== parent);
-    kids.forEach((r, i) => {
-      const last = i === kids.length - 1;
-      lines.push([`${prefix}${last ? '└─' : '├─'}${r.target}`, r]);
-      walk(r.id, prefix + (last ? '  ' : '│ '));
-    });
-  };
-  for (const top of rows.filter((r) => !ids.has(r.parent) || r.parent === r.id)) {
-    lines.push([top.target, top]);
-    walk(top.id, '');
-  }
-  const w = Math.max(6, ...lines.map(([t]) => t.length));
-  const ws = Math.max(6, ...lines.map(([, r]) => r.source.length));
-  const wf = Math.max(6, ...lines.map(([, r]) => r.fstype.length));
-  let out = `${'TARGET'.padEnd(w)} ${'SOURCE'.padEnd(ws)} ${'FSTYPE'.padEnd(wf)} OPTIONS\n`;
-  for (const [t, r] of lines) out += `${t.padEnd(w)} ${r.source.padEnd(ws)} ${r.fstype.padEnd(wf)} ${r.options}\n`;
-  return out;
 }
 
 function summary(p: RuncPrediction, hostNote: string | null, warnings: string[]): string {
@@ -286,6 +264,11 @@ export function runDryRunCommand(arg: string | undefined, opts: DryRunOptions, i
     io.err(`vfsemu: unknown --format ${JSON.stringify(opts.format)}; expected tree, mountinfo or json\n`);
     return 2;
   }
+  if (opts.mountList || isMountListFile(arg)) return mountListDryRun(arg, opts, io);
+  if (opts.target !== undefined) {
+    io.err('vfsemu: --target is where a containerd mount list is mounted; an OCI bundle names its own rootfs\n');
+    return 2;
+  }
   const runtimes = (opts.runtime ?? 'runc').split(',');
   if (!['runc', 'runsc', 'runc,runsc'].includes(runtimes.join(','))) {
     io.err(`vfsemu: unknown --runtime ${JSON.stringify(opts.runtime)}; expected runc, runsc or runc,runsc\n`);
@@ -346,6 +329,23 @@ export function runDryRunCommand(arg: string | undefined, opts: DryRunOptions, i
   return prediction.failure ? 1 : 0;
 }
 
+
+/**
+ * A containerd mount list (dry-run-mounts.ts): the bundle's options do not apply to it, and
+ * saying so beats ignoring them.
+ */
+function mountListDryRun(arg: string | undefined, opts: DryRunOptions, io: CliIo): number {
+  if (arg === undefined) {
+    io.err('vfsemu: --mount-list needs a FILE (examples/mounts/ has some)\n');
+    return 2;
+  }
+  const bundleOnly = [opts.native && '--native', opts.host && '--host', opts.hostFacts !== undefined && '--host-facts', opts.runtime !== undefined && opts.runtime !== 'runc' && '--runtime', opts.overlay2 !== undefined && '--overlay2', opts.fileAccess !== undefined && '--file-access'].filter(Boolean);
+  if (bundleOnly.length) {
+    io.err(`vfsemu: ${bundleOnly.join(', ')}: for an OCI bundle; ${arg} is a containerd mount list, replayed on the emulator only\n`);
+    return 2;
+  }
+  return runMountListDryRun(arg, { format: opts.format, ...(opts.target !== undefined ? { target: opts.target } : {}) }, io);
+}
 
 /** runsc's flags from the command line, as runsc would take them; null after saying why not. */
 function runscConfigFor(opts: DryRunOptions, io: CliIo): RunscConfig | null {

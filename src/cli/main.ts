@@ -32,8 +32,8 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   program
     .command('dry-run')
-    .description('predict the mounts runc (or runsc) makes for an OCI bundle (default: the bundled runc-default example)')
-    .argument('[bundle]', 'bundle directory, or its config.json')
+    .description('predict the mounts runc (or runsc) makes for an OCI bundle (default: the bundled runc-default example), or what containerd\'s mount.All does with a snapshotter\'s mount list')
+    .argument('[bundle]', 'bundle directory, its config.json, or a containerd mount list (JSON)')
     .option('--format <f>', 'tree, mountinfo or json', 'tree')
     .option('--native', 'also apply the plan to this kernel and show the differences (implies --host)', false)
     .option('--host', "read this host's cgroup setup, /proc and mount table (default: assume a cgroup v2 host, every host path on one tmpfs)", false)
@@ -41,7 +41,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--runtime <r>', 'runc, runsc (gVisor), or runc,runsc to compare them side by side', 'runc')
     .option('--overlay2 <spec>', "runsc's --overlay2: root:self (its default), root:memory, all:memory, all:self, none, …")
     .option('--file-access <mode>', "runsc's --file-access for the root: exclusive (its default) or shared")
-    .action((bundle: string | undefined, opts: { format: string; native: boolean; host: boolean; hostFacts?: string; runtime: string; overlay2?: string; fileAccess?: string }) => {
+    .option('--mount-list', 'read the file as a containerd mount list ([{type, source, target?, options}]; recognised by its shape without this)', false)
+    .option('--target <dir>', 'where mount.All mounts a mount list (default: /rootfs)')
+    .action((bundle: string | undefined, opts: { format: string; native: boolean; host: boolean; hostFacts?: string; runtime: string; overlay2?: string; fileAccess?: string; mountList: boolean; target?: string }) => {
       code = runDryRunCommand(bundle, opts, io);
     });
   const plan = program.command('plan').description('run mount plans (the format: docs/plan-format.md)');

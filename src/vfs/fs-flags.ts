@@ -14,6 +14,8 @@ import type { FileSystemType } from './inode.js';
 import type { NetNamespace } from './net-namespace.js';
 import { INIT_USER_NS, type UserNamespace } from './user-namespace.js';
 
+/** FS_HAS_SUBTYPE: a type that takes `TYPE.SUBTYPE` names in mount(2) (fuse), get_fs_type()'s dot rule. */
+export const FS_HAS_SUBTYPE = 4;
 export const FS_USERNS_MOUNT = 8;
 export const FS_ALLOW_IDMAP = 32;
 

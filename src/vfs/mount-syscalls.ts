@@ -19,7 +19,7 @@
  * bind without MS_REC of a place with locked mounts below is EINVAL (it would reveal what they cover).
  */
 import { Cap } from './creds.js';
-import { fsContextUserNs, mountCapable } from './fs-flags.js';
+import { FS_HAS_SUBTYPE, fsContextUserNs, fsFlags, mountCapable } from './fs-flags.js';
 import { sbUserNs, setSbUserNs } from './idmapping.js';
 import { errno } from './errno.js';
 import { isDir, isLnk, major, minor, SB_DIRSYNC, SB_LAZYTIME, SB_MANDLOCK, SB_RDONLY, SB_SILENT, SB_SYNCHRONOUS, type FileSystemType, type FsContext, type SuperBlock } from './inode.js';
@@ -337,12 +337,32 @@ function mountTooRevealing(ns: MountNamespace, type: FileSystemType, mntFlags: n
   return null;
 }
 
+/**
+ * get_fs_type() and do_new_mount()'s subtype: a name with a dot (`fuse.sshfs`) names the type
+ * before the dot when that type has FS_HAS_SUBTYPE (ENODEV when it has not: `tmpfs.x`), and the
+ * part after it reaches the filesystem as its first parameter, `subtype=` (EINVAL when empty:
+ * `fuse.`). A registered name is taken whole first: the kernel has no type with a dot in its
+ * name, an embedder's emulated type may.
+ */
+function fsTypeByName(p: Process, fstype: string): { type: FileSystemType; subtype: string | null } {
+  const whole = p.kernel.filesystems.get(fstype);
+  if (whole) return { type: whole, subtype: null };
+  const dot = fstype.indexOf('.');
+  const type = dot < 0 ? undefined : p.kernel.filesystems.get(fstype.slice(0, dot));
+  if (!type || !(fsFlags(type) & FS_HAS_SUBTYPE)) throw errno('ENODEV');
+  const subtype = fstype.slice(dot + 1);
+  if (subtype === '') throw errno('EINVAL');
+  return { type, subtype };
+}
+
 /** do_new_mount(). */
 function newMount(p: Process, path: Path, fstype: string | null, sbFlags: number, mntFlags: number, source: string | null, data: string, params: FsContext['params']): void {
   // A NULL type is EINVAL; an empty string is a type name no filesystem has (ENODEV).
   if (fstype === null) throw errno('EINVAL');
-  const type = p.kernel.filesystems.get(fstype);
-  if (!type) throw errno('ENODEV');
+  const { type, subtype } = fsTypeByName(p, fstype);
+  // vfs_parse_fs_string(fc, "subtype", …) before the data's words (mount(2) only: fsopen(2)
+  // looks the type up the same way but passes no subtype, and fsconfig's `params` are its own).
+  if (subtype !== null && params === undefined) data = data === '' ? `subtype=${subtype}` : `subtype=${subtype},${data}`;
   if (!mountCapable(type, p.creds, p.netns, Cap.SYS_ADMIN)) throw errno('EPERM');
   // Judged before the superblock is made (the kernel makes it, then drops it): a sysfs
   // superblock is the network namespace's, and a refused mount must not leave one behind.

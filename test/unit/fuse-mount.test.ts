@@ -70,11 +70,22 @@ describe('a daemon of a few lines', () => {
     expect(line(p, '/f')).toBe(K.get('fuse: type fuse, subtype=vfsemu', 'mountinfo of /f (options - type source super)'));
   });
 
-  it('mount -t fuse.SUBTYPE: the kernel takes it, the emulator does not yet (get_fs_type\'s dot rule is the VFS\'s)', () => {
-    expect(K.get('fuse: type fuse.vfsemu', 'mountinfo of /f (options - type source super)')).toBe('rw,relatime - fuse.vfsemu src rw,user_id=0,group_id=0');
+  it('mount -t fuse.SUBTYPE is fuse with subtype= (get_fs_type()\'s dot rule), as the kernel shows it', () => {
+    const p = mounted(helloDaemon(), 'fuse.vfsemu');
+    expect(line(p, '/f')).toBe(K.get('fuse: type fuse.vfsemu', 'mountinfo of /f (options - type source super)'));
+    expect(readdirNames(p, '/f')).toEqual(['hello']);
+  });
+
+  it('the dot rule: an empty subtype is EINVAL, two subtypes are EINVAL, a type without FS_HAS_SUBTYPE is ENODEV', () => {
     const p = world();
     const fd = openFuseDevice(p, helloDaemon());
-    expect(errOf(() => p.mount('src', '/f', 'fuse.vfsemu', 0, `fd=${fd},rootmode=40000,user_id=0,group_id=0`))).toBe('ENODEV');
+    const data = `fd=${fd},rootmode=40000,user_id=0,group_id=0`;
+    expect({
+      'fuse.': errOf(() => p.mount('src', '/f', 'fuse.', 0, data)),
+      'fuse.a with subtype=b': errOf(() => p.mount('src', '/f', 'fuse.a', 0, `${data},subtype=b`)),
+      'tmpfs.x': errOf(() => p.mount('src', '/f', 'tmpfs.x', 0, '')),
+      'nosuch.x': errOf(() => p.mount('src', '/f', 'nosuch.x', 0, '')),
+    }).toEqual({ 'fuse.': 'EINVAL', 'fuse.a with subtype=b': 'EINVAL', 'tmpfs.x': 'ENODEV', 'nosuch.x': 'ENODEV' });
   });
 });
 

@@ -57,6 +57,8 @@ export function parseMountList(doc: unknown): ContainerdMount[] {
   let list = doc;
   let base = '$';
   if (isObj(doc) && 'mounts' in doc) {
+    // A MountsResponse has nothing else: another field means another document (an OCI spec).
+    for (const k of Object.keys(doc)) if (k !== 'mounts') throw new MountListError(`$.${k}`, 'unknown field (a mount list is an array of mounts, or {"mounts": [...]})');
     list = doc.mounts;
     base = '$.mounts';
   }
@@ -96,9 +98,11 @@ export function parseMountList(doc: unknown): ContainerdMount[] {
 
 /**
  * Whether a parsed JSON document has a mount list's shape (for a CLI that also takes OCI specs):
- * an array whose every element is an object with a string `type`, or `{ mounts: [...] }` so.
+ * an array whose every element is an object with a string `type`, or `{ mounts: [...] }` so with
+ * no other field. An OCI config.json is neither: it has other fields beside its `mounts`, whose
+ * elements have a `destination`.
  */
 export function looksLikeMountList(doc: unknown): boolean {
-  const list = isObj(doc) && Array.isArray(doc.mounts) ? doc.mounts : doc;
-  return Array.isArray(list) && list.every((m) => isObj(m) && typeof field(m, 'type') === 'string');
+  const list = isObj(doc) && Object.keys(doc).length === 1 && 'mounts' in doc ? doc.mounts : doc;
+  return Array.isArray(list) && list.every((m) => isObj(m) && typeof field(m, 'type') === 'string' && !('destination' in m));
 }

@@ -9,8 +9,10 @@
  * and rootmode); `default_permissions`, `allow_other`, `max_read=`, and `subtype=`, which makes
  * mountinfo's type `fuse.SUBTYPE` (recorded), as libfuse passes it. An unknown word, `blksize=`
  * (fuseblk's only) or an fd that is no open FUSE device is EINVAL (recorded). mount(2) of type
- * `fuse.SUBTYPE` itself (get_fs_type()'s dot rule) needs the VFS to look the type up by the part
- * before the dot; until it does, that is ENODEV here where the kernel takes it.
+ * `fuse.SUBTYPE` is the same mount: the type declares FS_HAS_SUBTYPE, so the VFS looks it up by
+ * the part before the dot and hands it `subtype=SUBTYPE` first (get_fs_type(), do_new_mount();
+ * recorded: both show as `fuse.SUBTYPE`); a `subtype=` in the data as well is EINVAL, as the
+ * kernel's "Multiple subtypes specified".
  *
  * Permissions: the VFS checks mode bits on every mount, as with `default_permissions`; without
  * it the kernel leaves them to the daemon. Statfs: FUSE_SUPER_MAGIC with the daemon's numbers,
@@ -19,6 +21,7 @@
 import { errno } from '../../vfs/errno.js';
 import { S_IFMT, type FileSystemType, type FsContext, type FsStats, type SuperBlock } from '../../vfs/inode.js';
 import { parseMountData, parseU32 } from '../../vfs/mount-options.js';
+import { FS_HAS_SUBTYPE } from '../../vfs/fs-flags.js';
 import type { FuseCaller, FuseEntry } from './daemon.js';
 import { FuseConnection, type FuseConnections } from './connection.js';
 import { FuseInode, rootAttr } from './inode.js';
@@ -165,6 +168,9 @@ export function fuseType(): FuseType {
   const subtypes = new Map<string, FileSystemType>();
   const type: FuseType = {
     name: 'fuse',
+    // fuse_fs_type's FS_USERNS_MOUNT and FS_ALLOW_IDMAP are not claimed: mounts by a user
+    // namespace's root and idmapped FUSE mounts are not modelled.
+    fsFlags: FS_HAS_SUBTYPE,
     byFd,
     mount(ctx: FsContext, _source: string, flags: number, data: string): SuperBlock {
       const all = ctx.params ? ctx.params.map((p) => (p.value === null ? p.key : `${p.key}=${p.value}`)).join(',') : data;
