@@ -4,8 +4,9 @@
  * do_sys_truncate(), do_sys_ftruncate()), fs/utimes.c and kernel/sys.c's umask. Who may make a
  * change, and which setuid/setgid bits it drops, is notify_change()'s (attr.ts).
  *
- * Each takes the mount's write access first (EROFS), except ftruncate(2), whose descriptor
- * already holds it; a descriptor form refuses O_PATH descriptors (EBADF).
+ * Each takes the mount's write access first (EROFS), except truncate(2), which checks write
+ * permission before it, and ftruncate(2), whose descriptor already holds it; a descriptor form
+ * refuses O_PATH descriptors (EBADF).
  */
 import { notifyChange } from './attr.js';
 import { errno } from './errno.js';
@@ -71,15 +72,22 @@ function chownCommon(p: Process, target: Path, uid: number, gid: number): void {
   notifyChange(p.creds, inode, { uid: kuid, gid: kgid, killSuid: !isDir(inode.mode) }, p.kernel.clock.now(), target.mnt.idmap);
 }
 
-/** do_sys_truncate(): EINVAL for a negative length or a non-regular file, EISDIR for a directory, then EROFS, then write permission. */
+/**
+ * do_sys_truncate() and vfs_truncate(): EINVAL for a negative length or a non-regular file, EISDIR
+ * for a directory, then write permission (inode_permission(), whose sb_permission() makes a
+ * read-only superblock EROFS first), then the mount's write access (EROFS for a read-only
+ * mount): since Linux 6.13 the permission comes before mnt_want_write(), so a task that may not
+ * write the file gets EACCES on a read-only bind mount (measured on 6.18:
+ * test/parity/corpus/truncate-eacces-before-erofs.json).
+ */
 export function truncate(p: Process, path: string, length: number): void {
   if (length < 0) throw errno('EINVAL');
   const target = p.lookup(AT_FDCWD, path, true);
   const inode = target.dentry.inode;
   if (isDir(inode.mode)) throw errno('EISDIR');
   if (!isReg(inode.mode)) throw errno('EINVAL');
-  mntWantWrite(target.mnt);
   inodePermission(p.creds, inode, MAY_WRITE, target.mnt.idmap);
+  mntWantWrite(target.mnt);
   doTruncate(p, inode, length, target.mnt.idmap);
 }
 

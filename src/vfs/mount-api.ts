@@ -253,16 +253,7 @@ export function moveMount(p: Process, fromDirfd: number, fromPath: string, toDir
   if (!checkMnt(p, at.mnt)) throw errno('EINVAL');
   if (isDir(at.dentry.inode.mode) !== isDir(from.dentry.inode.mode)) throw errno('EINVAL');
   if (at.mnt.shared && subtree(old).some((m) => m.unbindable)) throw errno('EINVAL');
-  // The tree leaves its anonymous namespace; attach_recursive_mnt() adds it to the target's.
-  const anon = old.ns;
-  for (const m of subtree(old)) {
-    anon.mounts.delete(m);
-    m.ns = null;
-  }
-  try {
-    attachRecursive(p.kernel, old, at.mnt, at.dentry, false);
-  } catch (e) {
-    for (const m of subtree(old)) anon.add(m);
-    throw e;
-  }
+  // attach_recursive_mnt() takes the tree out of its anonymous namespace once the propagation is
+  // made (a failure leaves it there) and adds it to the target's.
+  attachRecursive(p.kernel, old, at.mnt, at.dentry, false);
 }

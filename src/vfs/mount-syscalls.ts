@@ -249,10 +249,11 @@ export function graftTree(p: Process, tree: Mount, at: Path): void {
 }
 
 /**
- * attach_recursive_mnt(): hangs `source` (a new tree, or with `moving` one taken from elsewhere in
- * the namespace) at `mp` on `dest`. Under a shared `dest` every mount of the tree becomes shared
- * and a copy goes to each receiver of `dest` (propagate_mnt). ENOSPC when the tree (not counted
- * when moving) or a copy would take a namespace past fs.mount-max; then nothing is attached.
+ * attach_recursive_mnt(): hangs `source` (a new tree, a detached tree still in its anonymous
+ * namespace, or with `moving` one taken from elsewhere in the namespace) at `mp` on `dest`. Under
+ * a shared `dest` every mount of the tree becomes shared and a copy goes to each receiver of
+ * `dest` (propagate_mnt). ENOSPC when the tree (not counted when moving) or a copy would take a
+ * namespace past fs.mount-max; then nothing is attached.
  *
  * A copy hung where a receiver already has a mount goes beneath it: the mount that was there
  * moves on top of the copy's topmost overmount. That spot is made a mount point first, whether
@@ -291,7 +292,18 @@ export function attachRecursive(kernel: Kernel, source: Mount, dest: Mount, mp: 
     }
     for (const m of tree) prop.setShared(m);
   }
-  if (moving) umountMnt(source);
+  if (moving) {
+    umountMnt(source);
+  } else if (source.ns) {
+    // A detached tree leaves its anonymous namespace only now ("move from anon - the caller will
+    // destroy"): during propagate_mnt() it was still there, so its peers and slaves were walked
+    // through and, being in an anonymous namespace, got no copy (need_secondary()).
+    const anon = source.ns;
+    for (const m of tree) {
+      anon.mounts.delete(m);
+      m.ns = null;
+    }
+  }
   setMountpoint(dest, mp, source);
   // The original first, then the copies, the last made first (the kernel's tree_list order).
   for (let i = copies.length; i >= 0; i--) {

@@ -36,9 +36,25 @@ export function peers(a: Mount, b: Mount): boolean {
   return a.groupId !== 0 && a.groupId === b.groupId;
 }
 
-/** IS_MNT_NEW(): not in a namespace yet (a copy being made) — its slaves are not walked. */
+/**
+ * IS_MNT_NEW(): not in a namespace yet (a copy being made) — its slaves are not walked. A mount
+ * of an anonymous namespace (a detached tree, the one being attached included) is not new: the
+ * walks go on through it to its slaves (fs/pnode.h on 6.18).
+ */
 function isNew(m: Mount): boolean {
   return m.ns === null;
+}
+
+/**
+ * need_secondary() (fs/pnode.c, 6.18): whether receiver `m` gets a copy of a tree attached at
+ * `mp` — not one made by this propagation, not one that cannot see `mp`, and not a mount of an
+ * anonymous namespace: a detached tree that is a peer (or slave) of the destination receives
+ * nothing, though the walk still passes through it to its slaves.
+ */
+function needSecondary(m: Mount, mp: Dentry): boolean {
+  if (isNew(m)) return false;
+  if (!mp.isSubdirOf(m.root)) return false;
+  return !m.ns!.anon;
 }
 
 // ----------------------------------------------------------------------- lists of the graph
@@ -351,11 +367,12 @@ export class Propagation {
   }
 
   /**
-   * propagate_mnt(): a copy of `source` for every mount that receives from `dest` and sees `mp`
-   * (is_subdir of its root), hung at `mp` there but not visible yet; each goes into `copies` in
-   * the order made, even when a later one fails. Peers of `dest` get peers of the source
-   * (CL_MAKE_SHARED); every other group gets slaves of the copy made for the group it receives
-   * from (CL_SLAVE), shared again when the receiver is shared. ENOSPC from count_mounts().
+   * propagate_mnt(): a copy of `source` for every mount that receives from `dest`, sees `mp`
+   * (is_subdir of its root) and is in no anonymous namespace (needSecondary()), hung at `mp`
+   * there but not visible yet; each goes into `copies` in the order made, even when a later one
+   * fails. Peers of `dest` get peers of the source (CL_MAKE_SHARED); every other group gets
+   * slaves of the copy made for the group it receives from (CL_SLAVE), shared again when the
+   * receiver is shared. ENOSPC from count_mounts().
    */
   propagateMnt(dest: Mount, mp: Dentry, source: Mount, copies: Mount[]): void {
     if (dest.master) dest.master.marked = true;
@@ -375,7 +392,7 @@ export class Propagation {
         }
         do {
           this.visits++;
-          if (isNew(n) || !mp.isSubdirOf(n.root)) continue;
+          if (!needSecondary(n, mp)) continue;
           if (type & CL_SLAVE) copy = this.findMaster(n, copy, source);
           const made = this.kernel.copyTree(copy, copy.root, type);
           setMountpoint(n, mp, made);
