@@ -181,3 +181,8 @@ export function bootRunsc(spec: OciSpec, opts: Partial<RunscProfileOptions> = {}
   return bootRunscWith(spec, { goferServer: treeExportGofer, ...opts });
 }
 export { GVISOR_COMMIT, RunscBootError, type RunscPrediction, type RunscProfileOptions, type RunscSandbox } from './boot/runsc/profile.js';
+// Tasks, pidfds and race-free user-namespace descriptors (src/vfs/task.ts, wait.ts, pidfd.ts, userns-fd.ts).
+export { CLD_EXITED, CLD_KILLED, CLONE_FILES, CLONE_PIDFD, SIGKILL, SIGTERM } from './vfs/task.js';
+export { P_ALL, P_PID, P_PIDFD, WEXITED, WNOHANG, WNOWAIT, type WaitInfo } from './vfs/wait.js';
+export { PIDFD_NONBLOCK } from './vfs/pidfd.js';
+export { getUsernsFd, getUsernsFdByPid, type IdMapping, type UsernsFdOptions } from './vfs/userns-fd.js';

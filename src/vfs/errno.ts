@@ -10,11 +10,13 @@
 const TABLE = {
   EPERM: [1, 'operation not permitted'],
   ENOENT: [2, 'no such file or directory'],
+  ESRCH: [3, 'no such process'],
   EINTR: [4, 'interrupted system call'],
   EIO: [5, 'i/o error'],
   ENXIO: [6, 'no such device or address'],
   E2BIG: [7, 'argument list too long'],
   EBADF: [9, 'bad file descriptor'],
+  ECHILD: [10, 'no child processes'],
   EAGAIN: [11, 'resource temporarily unavailable'],
   ENOMEM: [12, 'not enough memory'],
   EACCES: [13, 'permission denied'],

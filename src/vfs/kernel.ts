@@ -1,7 +1,8 @@
 /**
  * Kernel: the machine-wide state one emulated kernel holds — the filesystem-type registry, the
- * id allocators (mount ids, peer-group ids, anonymous device minors), the clock, the mount
- * namespaces, each superblock's mounts, the 9P transports a 9p mount may use (in-process channels
+ * id allocators (mount ids, peer-group ids, anonymous device minors), the PID namespace (the
+ * emulator has one, init_pid_ns: pid.ts) and the task in a syscall now (`current`), the clock,
+ * the mount namespaces, each superblock's mounts, the 9P transports a 9p mount may use (in-process channels
  * by virtio tag, the embedder's dialer) — and the mount-object primitives that need them: making,
  * cloning (clone_mnt), copying (copy_tree) and releasing mounts. Many `Process`es share one
  * `Kernel`.
@@ -14,6 +15,8 @@ import { makedev, type FileSystemType, type FsContext, type P9Channel, type P9Di
 import { MNT_LOCKED, Mount, type Path } from './mount.js';
 import { attachMnt, MountNamespace } from './mount-namespace.js';
 import { NetNamespace } from './net-namespace.js';
+import { PidNamespace } from './pid.js';
+import type { Process } from './process.js';
 import { CL_COPY_UNBINDABLE, Propagation } from './propagation.js';
 import { SteppingClock, type Clock } from './time.js';
 import { INIT_USER_NS, type UserNamespace } from './user-namespace.js';
@@ -26,6 +29,17 @@ export interface KernelOptions {
   mountMax?: number;
   /** How `mount -t 9p` reaches a server over trans=tcp, unix or fd (src/host provides sockets). */
   p9Dial?: P9Dialer;
+  /** /proc/sys/kernel/pid_max of init_pid_ns. Default: PID_MAX_DEFAULT (32768). */
+  pidMax?: number;
+}
+
+/**
+ * The context a superblock gets, with what proc needs of the tasks: the mounting task's PID
+ * namespace (proc_fill_super()'s task_active_pid_ns(current)) and `current`, for /proc/self.
+ */
+export interface TaskFsContext extends FsContext {
+  readonly pidNs?: PidNamespace;
+  readonly current?: () => Process | null;
 }
 
 /** What the kernel knows of a task: where its root and cwd are, and how to move them. */
@@ -47,6 +61,10 @@ export class Kernel {
   readonly propagation: Propagation;
   /** 9P transports: in-process servers by virtio tag (`registerP9Channel`) and the dialer. */
   readonly p9: P9Transports;
+  /** init_pid_ns: every task's pid comes from it. */
+  readonly pidNs: PidNamespace;
+  /** current: the task whose syscall is running (Process.sys() sets it), null between syscalls. */
+  current: Process | null = null;
   private readonly mountIds = new IdAllocator(1);
   private readonly anonMinors = new IdAllocator(16);
   private mountSeq = 0;
@@ -63,6 +81,7 @@ export class Kernel {
     this.mountMax = opts.mountMax ?? 100_000;
     this.propagation = new Propagation(this, new IdAllocator(1));
     this.p9 = { channels: new Map(), dial: opts.p9Dial };
+    this.pidNs = new PidNamespace(opts.pidMax);
   }
 
   /**
@@ -96,7 +115,7 @@ export class Kernel {
   }
 
   /** The context a filesystem gets for a new superblock made by `creds` in network namespace `netns`. */
-  fsContext(creds: Credentials, netns: NetNamespace = this.initNetNs): FsContext {
+  fsContext(creds: Credentials, netns: NetNamespace = this.initNetNs): TaskFsContext {
     return {
       creds,
       netns,
@@ -104,6 +123,8 @@ export class Kernel {
       totalRamPages: this.totalRamPages,
       anonDev: () => makedev(0, this.anonMinors.alloc()),
       p9: this.p9,
+      pidNs: this.pidNs,
+      current: () => this.current,
     };
   }
 

@@ -20,10 +20,15 @@
  *   (kernel/user_namespace.c, kernel/sys.c)
  * - cred-syscalls.ts: setgroups, setresgid, setresuid, capset (kernel/groups.c, kernel/sys.c,
  *   kernel/capability.c)
+ * - task.ts, wait.ts, pidfd.ts: clone, exit, kill, waitid, wait4, pidfd_open, pidfd_send_signal
+ *   (kernel/fork.c, kernel/exit.c, kernel/signal.c, kernel/pid.c)
+ * - ns-files.ts: setns(2) with a descriptor, and the reads and writes of descriptors bound to a
+ *   namespace at open (/proc/PID/{uid_map,gid_map,setgroups}, fs/nsfs.c)
  *
  * Invariants: `root` and `cwd` each pin their mount (`Mount.refs`) and move only through
- * `setRoot` and `setCwd`; the task is in its kernel's task list from construction until
- * `exit()`, which closes every descriptor.
+ * `setRoot` and `setCwd`; the task holds its `pid` from construction until it is reaped, and is
+ * in its kernel's task list from construction until it exits (`exit()` or a fatal signal), which
+ * closes every descriptor; after that it is a zombie until its parent waits for it (task.ts).
  */
 import { Credentials } from './creds.js';
 import { errno, SysError } from './errno.js';
@@ -48,6 +53,11 @@ import * as statSys from './stat-syscalls.js';
 import * as xattrSys from './xattr-syscalls.js';
 import * as usernsSys from './userns-syscalls.js';
 import type { UserNamespace } from './user-namespace.js';
+import * as nsFiles from './ns-files.js';
+import type { Pid } from './pid.js';
+import * as pidfdSys from './pidfd.js';
+import { CLD_EXITED, CLONE_PIDFD, copyProcess, doExit, type ExitInfo } from './task.js';
+import * as waitSys from './wait.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW } from './file-syscalls.js';
 
 export { AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, mntWantWrite } from './file-syscalls.js';
@@ -77,13 +87,25 @@ export class Process implements WalkTask {
   /** The task's network namespace (nsproxy->net_ns): init_net until it unshares one. */
   netns: NetNamespace;
   fds = new FdTable();
+  /** The task's struct pid (pid.ts), held until it is reaped. */
+  readonly pid: Pid;
+  /** The parent that waits for it; null for a first task and for an orphan (its reaper reaps at once). */
+  realParent: Process | null = null;
+  readonly children = new Set<Process>();
+  /** Running; a zombie (exited, not reaped); or dead (reaped). */
+  exitState: 'running' | 'zombie' | 'dead' = 'running';
+  /** What a wait reports once it has exited. */
+  exitInfo: ExitInfo | undefined;
 
+  /** A first task: pid from the kernel's namespace (EAGAIN when every number is taken), no parent. */
   constructor(
     readonly kernel: Kernel,
     ns: MountNamespace,
     root: Path,
     creds: Credentials = Credentials.root(),
   ) {
+    this.pid = kernel.pidNs.alloc();
+    this.pid.task = this;
     this.ns = ns;
     this.netns = kernel.initNetNs;
     this.creds = creds;
@@ -93,24 +115,51 @@ export class Process implements WalkTask {
     kernel.addTask(this);
   }
 
-  /** A child task sharing nothing mutable: copies of creds, fs root/cwd and the fd table. */
+  /** fork(2): a child task sharing nothing mutable: copies of creds, fs root/cwd and the fd table. */
   fork(): Process {
+    return this.clone(0).child;
+  }
+
+  /**
+   * clone(2) with the flags task.ts models (CLONE_FILES, CLONE_PIDFD, CLONE_NEWUSER, CLONE_NEWNS,
+   * CLONE_NEWNET; EINVAL for others): the child, and with CLONE_PIDFD a pidfd of it in this
+   * task's table (-1 otherwise).
+   *
+   * @example
+   * ```ts
+   * const { child, pidfd } = p.clone(CLONE_NEWUSER | CLONE_PIDFD);
+   * p.pidfdSendSignal(pidfd, 0); // ESRCH once child has exited and been reaped
+   * ```
+   */
+  clone(flags: number): { child: Process; pidfd: number } {
+    return this.sys('clone', undefined, () => {
+      const child = copyProcess(this, flags);
+      return { child, pidfd: flags & CLONE_PIDFD ? pidfdSys.installPidfd(this, child.pid, 0) : -1 };
+    });
+  }
+
+  /** @internal A child of this task with copies of its state but the descriptor table (task.ts). */
+  spawn(): Process {
     const p = new Process(this.kernel, this.ns, this.root, this.creds);
+    p.realParent = this;
+    this.children.add(p);
     p.setCwd(this.cwd);
     p.netns = this.netns;
     p.umask = this.umask;
-    p.fds = this.fds.clone();
     return p;
   }
 
-  /** Exits: closes every descriptor and drops root and cwd. */
-  exit(): void {
-    this.kernel.removeTask(this);
-    for (const fd of this.fds.open()) fileSys.close(this, fd);
-    this.root.mnt.refs--;
-    this.cwd.mnt.refs--;
-    this.kernel.maybeRelease(this.root.mnt);
-    this.kernel.maybeRelease(this.cwd.mnt);
+  /** @internal close(2) of a descriptor as the task exits. */
+  closeOnExit(fd: number): void {
+    fileSys.close(this, fd);
+  }
+
+  /**
+   * exit(2): closes every descriptor, drops root and cwd, and leaves a zombie for the parent to
+   * wait for (released at once without one). EINVAL for a task that has already exited.
+   */
+  exit(code = 0): void {
+    this.sys('exit', undefined, () => doExit(this, { code: CLD_EXITED, status: code & 0xff }));
   }
 
   setCwd(p: Path): void {
@@ -129,11 +178,15 @@ export class Process implements WalkTask {
 
   /** Runs a syscall body, stamping escaping errors with the syscall and path(s). */
   protected sys<T>(name: string, path: string | undefined, fn: () => T, dest?: string): T {
+    const prev = this.kernel.current;
+    this.kernel.current = this;
     try {
       return fn();
     } catch (e) {
       if (e instanceof SysError) throw e.at(name, path, dest);
       throw e;
+    } finally {
+      this.kernel.current = prev;
     }
   }
 
@@ -182,17 +235,30 @@ export class Process implements WalkTask {
   ptyNumber(fd: number): number {
     return this.sys('ioctl', undefined, () => fileSys.ptyNumber(this, fd));
   }
+  // A description whose open bound its own read or write (ns-files.ts FileOps) takes it first.
   read(fd: number, into: Uint8Array): number {
-    return this.sys('read', undefined, () => fileSys.read(this, fd, into));
+    return this.sys('read', undefined, () => {
+      const f = fileSys.fdget(this, fd);
+      const n = nsFiles.opsRead(f, f.pos, into);
+      if (n === undefined) return fileSys.read(this, fd, into);
+      f.pos += n;
+      return n;
+    });
   }
   pread(fd: number, into: Uint8Array, pos: number): number {
-    return this.sys('pread', undefined, () => fileSys.pread(this, fd, into, pos));
+    return this.sys('pread', undefined, () => (pos < 0 ? undefined : nsFiles.opsRead(fileSys.fdget(this, fd), pos, into)) ?? fileSys.pread(this, fd, into, pos));
   }
   write(fd: number, data: Uint8Array): number {
-    return this.sys('write', undefined, () => fileSys.write(this, fd, data));
+    return this.sys('write', undefined, () => {
+      const f = fileSys.fdget(this, fd);
+      const n = nsFiles.opsWrite(f, f.pos, data);
+      if (n === undefined) return fileSys.write(this, fd, data);
+      f.pos += n;
+      return n;
+    });
   }
   pwrite(fd: number, data: Uint8Array, pos: number): number {
-    return this.sys('pwrite', undefined, () => fileSys.pwrite(this, fd, data, pos));
+    return this.sys('pwrite', undefined, () => (pos < 0 ? undefined : nsFiles.opsWrite(fileSys.fdget(this, fd), pos, data)) ?? fileSys.pwrite(this, fd, data, pos));
   }
   lseek(fd: number, offset: number, whence: number): number {
     return this.sys('lseek', undefined, () => fileSys.lseek(this, fd, offset, whence));
@@ -420,6 +486,45 @@ export class Process implements WalkTask {
   /** setns(2) into a mount namespace. */
   setns(ns: MountNamespace): void {
     this.sys('setns', undefined, () => mountSys.setns(this, ns));
+  }
+  /** setns(2) with a descriptor: /proc/PID/ns/{user,mnt} opened, or a pidfd (ns-files.ts). */
+  setnsFd(fd: number, nstype = 0): void {
+    this.sys('setns', undefined, () => nsFiles.setns(this, fd, nstype));
+  }
+  /** The user namespace a descriptor names, as mount_setattr(2)'s userns_fd (for `MountAttr.userns`). */
+  userNsOfFd(fd: number): UserNamespace | 'not-userns' {
+    return this.sys('mount_setattr', undefined, () => nsFiles.userNsOfFd(this, fd));
+  }
+
+  // ---------------------------------------------------------------- tasks (task.ts, wait.ts, pidfd.ts)
+
+  /** getpid(2). */
+  getpid(): number {
+    return this.pid.nr;
+  }
+  /** getppid(2): 0 without a parent (the reaper is outside the model). */
+  getppid(): number {
+    return this.realParent?.pid.nr ?? 0;
+  }
+  /** kill(2) of one task by number (pid > 0). */
+  kill(pid: number, sig: number): void {
+    this.sys('kill', undefined, () => pidfdSys.kill(this, pid, sig));
+  }
+  /** pidfd_open(2). */
+  pidfdOpen(pid: number, flags = 0): number {
+    return this.sys('pidfd_open', undefined, () => pidfdSys.pidfdOpen(this, pid, flags));
+  }
+  /** pidfd_send_signal(2) without siginfo. */
+  pidfdSendSignal(pidfd: number, sig: number, flags = 0): void {
+    this.sys('pidfd_send_signal', undefined, () => pidfdSys.pidfdSendSignal(this, pidfd, sig, flags));
+  }
+  /** waitid(2): null under WNOHANG when no child has exited. */
+  waitid(idtype: number, id: number, options: number): waitSys.WaitInfo | null {
+    return this.sys('waitid', undefined, () => waitSys.waitid(this, idtype, id, options));
+  }
+  /** wait4(2)/waitpid(3): [pid, wait status]; [0, 0] under WNOHANG when no child has exited. */
+  waitpid(pid: number, options = 0): [number, number] {
+    return this.sys('wait4', undefined, () => waitSys.wait4(this, pid, options));
   }
 
   // ---------------------------------------------------------------- user namespaces (userns-syscalls.ts)

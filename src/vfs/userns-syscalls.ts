@@ -52,13 +52,14 @@ function idmapPermitted(writer: Credentials, ns: UserNamespace, cap: number, ext
  * proc_uid_map_write() / proc_gid_map_write() + map_write(): `text` written at offset 0 of
  * /proc/PID/{uid,gid}_map of a task in `ns`, by `writer`. EPERM for init_user_ns, a writer of
  * neither `ns` nor its parent, a second write, a writer without CAP_SYS_ADMIN over `ns`, ids the
- * writer may not map or the parent does not have; EINVAL for a malformed map (parseIdMap()).
+ * writer may not map or the parent does not have; EINVAL for a write not at offset `pos` 0, one
+ * of a page or more, or a malformed map (parseIdMap()).
  */
-export function writeIdMap(writer: Credentials, ns: UserNamespace, which: 'uid' | 'gid', text: string): void {
+export function writeIdMap(writer: Credentials, ns: UserNamespace, which: 'uid' | 'gid', text: string, pos = 0): void {
   if (!ns.parent) throw errno('EPERM');
   const seqNs = writer.userNs;
   if (seqNs !== ns && seqNs !== ns.parent) throw errno('EPERM');
-  if (new TextEncoder().encode(text).length > MAP_WRITE_MAX) throw errno('EINVAL');
+  if (pos !== 0 || new TextEncoder().encode(text).length > MAP_WRITE_MAX) throw errno('EINVAL');
   const map = which === 'uid' ? ns.uidMap : ns.gidMap;
   if (map.extents.length !== 0) throw errno('EPERM');
   if (!writer.nsCapable(ns, Cap.SYS_ADMIN)) throw errno('EPERM');

@@ -6,13 +6,29 @@
  * The tree is the top level of /proc on the reference host (Linux 6.18, measured): which entries
  * exist depends on the kernel's configuration, and runc's maskedPaths skip the absent ones
  * (kcore, sysrq-trigger, sched_debug, latency_stats, timer_stats, scsi and asound are absent
- * there). `procType(entries)` takes another host's list. The one process is pid 1: /proc/self
- * points at it. Names cannot be created: a lookup of a name proc does not have is ENOENT, so
- * mkdir, creat and symlink are ENOENT too (measured).
+ * there). `procType(entries)` takes another host's list. Names cannot be created: a lookup of a
+ * name proc does not have is ENOENT, so mkdir, creat and symlink are ENOENT too (measured).
+ *
+ * The pid directories are the tasks of the kernel's PID namespace (pid.ts) as they come and go
+ * (pid.ts; fs/proc/base.c): /proc/N is there while a task, running or zombie, holds pid N, and
+ * its inode is bound to that task's `Pid`, as proc_inode->pid is — so a descriptor of /proc/N
+ * keeps naming that task after it is reaped and N is reused (a lookup in it is then ESRCH,
+ * measured), while the path /proc/N names whichever task holds N now (proc_pid_lookup(),
+ * pid_revalidate()). /proc/self is the calling task (`current`). Each has the files runc looks
+ * at (static), and the user-namespace files whose open binds the namespace (ns-files.ts):
+ * ns/user, ns/mnt, uid_map, gid_map, setgroups, owned by the task's euid/egid
+ * (task_dump_owner(), every task being dumpable). A superblock made without a PID namespace in
+ * its context has one static process, pid 1.
  */
+import { Cap, type Credentials } from '../../vfs/creds.js';
 import { errno } from '../../vfs/errno.js';
-import type { FileSystemType, FsContext } from '../../vfs/inode.js';
+import { S_IFDIR, S_IFLNK, S_IFREG, type DirEntry, type FileSystemType, type FsContext, type Inode } from '../../vfs/inode.js';
+import type { TaskFsContext } from '../../vfs/kernel.js';
 import { parseMountData, parseU32, type FsParam } from '../../vfs/mount-options.js';
+import { IdMapFile, NsFile, ptraceMayRead, SetgroupsFile } from '../../vfs/ns-files.js';
+import type { Pid, PidNamespace } from '../../vfs/pid.js';
+import type { Process } from '../../vfs/process.js';
+import { taskErrno } from '../../vfs/task.js';
 import { dir, file, link, SimpleInode, type DirPolicy, type TreeSpec } from '../libfs/simple.js';
 import { PseudoSuperBlock } from '../libfs/super.js';
 
@@ -86,19 +102,207 @@ export function parseProcOptions(params: readonly FsParam[]): ProcOptions {
   return o;
 }
 
-/** /proc/1 as far as anything here reads it. */
-function pidDir(): TreeSpec {
+/** /proc/N's static part, as far as anything here reads it. */
+function pidDir(nr: number): TreeSpec {
   return dir({
     fd: { dir: {}, mode: 0o500 },
     cgroup: file(),
     mountinfo: file(),
     mounts: file(),
     status: file(),
-    task: dir({ '1': dir({ fd: { dir: {}, mode: 0o500 }, mountinfo: file() }) }),
+    task: dir({ [nr]: dir({ fd: { dir: {}, mode: 0o500 }, mountinfo: file() }) }),
   });
 }
 
 const noNames: DirPolicy = { refuse: 'ENOENT', lookupError: 'ENOENT' };
+const PID_NAME = /^[1-9][0-9]*$/;
+
+/** What proc reads of the tasks: the PID namespace it shows and the calling task. */
+interface ProcTasks {
+  readonly pidNs: PidNamespace;
+  readonly current: () => Process | null;
+}
+
+/** A live task's (running or zombie) of `pid`, or null once it is reaped. */
+const taskOf = (pid: Pid): Process | null => pid.task;
+
+/**
+ * /proc/N/ns/{user,mnt} (proc_ns_get_link()): EACCES once the task is gone or without
+ * ptrace read access; a zombie has its credentials (ns/user opens) but no nsproxy (ns/mnt is
+ * ENOENT, measured).
+ */
+class ProcNsFile extends SimpleInode {
+  constructor(
+    sb: ProcSuperBlock,
+    private readonly pid: Pid,
+    private readonly kind: 'user' | 'mnt',
+  ) {
+    super(sb, S_IFREG | 0o444);
+  }
+
+  open(_flags: number, creds: Credentials): NsFile {
+    const task = taskOf(this.pid);
+    if (!task || !ptraceMayRead(creds, task.creds)) throw errno('EACCES');
+    if (this.kind === 'user') return new NsFile({ kind: 'user', userNs: task.creds.userNs });
+    if (task.exitState !== 'running') throw errno('ENOENT');
+    return new NsFile({ kind: 'mnt', mntNs: task.ns });
+  }
+}
+
+/** /proc/N/{uid_map,gid_map} (proc_id_map_open()): EINVAL once the task is gone. */
+class ProcIdMapFile extends SimpleInode {
+  constructor(
+    sb: ProcSuperBlock,
+    private readonly pid: Pid,
+    private readonly which: 'uid' | 'gid',
+  ) {
+    super(sb, S_IFREG | 0o644);
+  }
+
+  open(_flags: number, creds: Credentials): IdMapFile {
+    const task = taskOf(this.pid);
+    if (!task) throw errno('EINVAL');
+    return new IdMapFile(task.creds.userNs, this.which, creds);
+  }
+}
+
+/** /proc/N/setgroups (proc_setgroups_open()): a writer needs CAP_SYS_ADMIN over the namespace (EACCES). */
+class ProcSetgroupsFile extends SimpleInode {
+  constructor(
+    sb: ProcSuperBlock,
+    private readonly pid: Pid,
+  ) {
+    super(sb, S_IFREG | 0o644);
+  }
+
+  open(flags: number, creds: Credentials): SetgroupsFile {
+    const task = taskOf(this.pid);
+    if (!task) throw taskErrno('ESRCH');
+    const ns = task.creds.userNs;
+    if ((flags & 3) !== 0 && !creds.nsCapable(ns, Cap.SYS_ADMIN)) throw errno('EACCES');
+    return new SetgroupsFile(ns, creds);
+  }
+}
+
+/** /proc/N: bound to its `Pid`; a lookup in it once the task is reaped is ESRCH (measured). */
+class ProcPidDir extends SimpleInode {
+  constructor(
+    sb: ProcSuperBlock,
+    readonly pid: Pid,
+  ) {
+    super(sb, S_IFDIR | 0o555);
+    const spec = pidDir(pid.nr) as { dir: Record<string, TreeSpec> };
+    for (const [name, child] of Object.entries(spec.dir)) this.add(name, SimpleInode.build(sb, child));
+    const ns = this.add('ns', new SimpleInode(sb, S_IFDIR | 0o511));
+    ns.add('user', new ProcNsFile(sb, pid, 'user'));
+    ns.add('mnt', new ProcNsFile(sb, pid, 'mnt'));
+    this.add('uid_map', new ProcIdMapFile(sb, pid, 'uid'));
+    this.add('gid_map', new ProcIdMapFile(sb, pid, 'gid'));
+    this.add('setgroups', new ProcSetgroupsFile(sb, pid));
+    this.policy = { refuse: 'ENOENT', lookupError: 'ENOENT' };
+    this.updateOwner();
+  }
+
+  /** pid_update_inode(): the directory and its files belong to the task's euid/egid. */
+  updateOwner(): void {
+    const task = taskOf(this.pid);
+    if (!task) return;
+    const own = (i: SimpleInode): void => {
+      i.uid = task.creds.euid;
+      i.gid = task.creds.egid;
+      for (const c of i.entries?.values() ?? []) own(c);
+    };
+    own(this);
+  }
+
+  override lookup(name: string): SimpleInode | undefined {
+    if (!taskOf(this.pid)) throw taskErrno('ESRCH');
+    this.updateOwner();
+    return super.lookup(name);
+  }
+
+  /** pid_revalidate(): a name cached in the directory holds while the task does. */
+  revalidate(): boolean {
+    return taskOf(this.pid) !== null;
+  }
+
+  override readdir(): DirEntry[] {
+    if (!taskOf(this.pid)) throw errno('ENOENT');
+    return super.readdir();
+  }
+}
+
+/** /proc/self and /proc/thread-self (proc_self_get_link()): the calling task; ENOENT for none. */
+class ProcSelfLink extends SimpleInode {
+  constructor(
+    sb: ProcSuperBlock,
+    private readonly tasks: ProcTasks,
+    private readonly thread: boolean,
+  ) {
+    super(sb, S_IFLNK | 0o777);
+  }
+
+  override readlink(): string {
+    const t = this.tasks.current();
+    if (!t || t.pid.ns !== this.tasks.pidNs) throw errno('ENOENT');
+    return this.thread ? `${t.pid.nr}/task/${t.pid.nr}` : `${t.pid.nr}`;
+  }
+}
+
+/** /proc's root: its static entries, then self, thread-self and the pids (proc_root_readdir()). */
+class ProcRoot extends SimpleInode {
+  private readonly dirs = new WeakMap<Pid, ProcPidDir>();
+  private readonly self: ProcSelfLink;
+  private readonly threadSelf: ProcSelfLink;
+
+  constructor(
+    private readonly psb: ProcSuperBlock,
+    private readonly tasks: ProcTasks,
+  ) {
+    super(psb, S_IFDIR | 0o555);
+    this.policy = noNames;
+    this.self = new ProcSelfLink(psb, tasks, false);
+    this.threadSelf = new ProcSelfLink(psb, tasks, true);
+  }
+
+  private pidDir(pid: Pid): ProcPidDir {
+    let d = this.dirs.get(pid);
+    if (!d) this.dirs.set(pid, (d = new ProcPidDir(this.psb, pid)));
+    return d;
+  }
+
+  /** proc_pid_lookup(): a number a task (running or zombie) holds. */
+  private live(name: string): ProcPidDir | undefined {
+    if (!PID_NAME.test(name)) return undefined;
+    const pid = this.tasks.pidNs.find(Number(name));
+    return pid && taskOf(pid) ? this.pidDir(pid) : undefined;
+  }
+
+  override lookup(name: string): SimpleInode | undefined {
+    if (name === 'self') return this.self;
+    if (name === 'thread-self') return this.threadSelf;
+    if (PID_NAME.test(name)) {
+      const d = this.live(name);
+      if (!d) throw errno('ENOENT');
+      return d;
+    }
+    return super.lookup(name);
+  }
+
+  /** A cached /proc/N holds while N names the same `Pid` (pid_revalidate()). */
+  revalidate(name: string, child: Inode): boolean {
+    if (!PID_NAME.test(name)) return true;
+    return this.live(name) === child;
+  }
+
+  override readdir(): DirEntry[] {
+    const pids = this.tasks.pidNs.numbers().flatMap((nr) => {
+      const d = this.live(String(nr));
+      return d ? [{ name: String(nr), ino: d.ino, type: S_IFDIR }] : [];
+    });
+    return [...super.readdir(), { name: 'self', ino: this.self.ino, type: S_IFLNK }, { name: 'thread-self', ino: this.threadSelf.ino, type: S_IFLNK }, ...pids];
+  }
+}
 
 export class ProcSuperBlock extends PseudoSuperBlock {
   readonly root: SimpleInode;
@@ -109,7 +313,8 @@ export class ProcSuperBlock extends PseudoSuperBlock {
   constructor(type: FileSystemType, ctx: FsContext, flags: number, params: readonly FsParam[], entries: readonly ProcEntry[]) {
     super(type, ctx, flags, PROC_SUPER_MAGIC);
     this.applyParams(params);
-    const top: Record<string, TreeSpec> = { '1': pidDir(), self: link('1'), 'thread-self': link('1/task/1') };
+    const { pidNs, current } = ctx as TaskFsContext;
+    const top: Record<string, TreeSpec> = pidNs && current ? {} : { '1': pidDir(1), self: link('1'), 'thread-self': link('1/task/1') };
     if (!this.pidOnly) {
       for (const e of entries) {
         if (e.kind === 'dir') top[e.name] = dir(e.name === 'sys' ? { kernel: dir({}), net: dir({}), vm: dir({}), fs: dir({}) } : {}, e.mode ?? 0o555);
@@ -117,7 +322,11 @@ export class ProcSuperBlock extends PseudoSuperBlock {
         else top[e.name] = file('', e.mode ?? 0o444);
       }
     }
-    this.root = SimpleInode.build(this, { dir: top, mode: 0o555, policy: noNames });
+    if (pidNs && current) {
+      const root = new ProcRoot(this, { pidNs, current });
+      for (const [name, spec] of Object.entries(top)) root.add(name, SimpleInode.build(this, spec));
+      this.root = root;
+    } else this.root = SimpleInode.build(this, { dir: top, mode: 0o555, policy: noNames });
   }
 
   /** proc_apply_options(): what a mount or remount gives replaces the old value. */
