@@ -88,6 +88,9 @@ export class HostStandinSuperBlock extends TmpfsSuperBlock {
   override reconfigure(data: string, flags: number): void {
     this.flags = ownOptions(data, flags).sbFlags;
   }
+
+  /** The host filesystem's own options are not the emulator's to judge: a remount parses none (nothing is EINVAL). */
+  override parseReconfigure(): void {}
 }
 
 /**
