@@ -8,8 +8,8 @@
  * that chain by one entry each time, and every lookup that lands in the bucket walks it: measured,
  * a create+unlink pair in a directory of 100k names went from 11 µs to 112 µs. Setting a value in
  * place never grows a chain. The rebuild costs the live entries and happens only after as many
- * deletions, so it is amortised constant time. Users: the dentry cache (dentry.ts), tmpfs
- * directories (src/fs/tmpfs/dir-entries.ts) and the mount hash (mount.ts, where this began).
+ * deletions, so it is amortised constant time. Users: the dentry cache (dentry.ts; for tmpfs
+ * it is the directory itself) and the mount hash (mount.ts, where this began).
  *
  * Invariants: `holes` is the number of keys mapped to null; `size` counts the others; iteration
  * skips holes, in the order the keys were first added since the last rebuild.

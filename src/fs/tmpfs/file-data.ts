@@ -14,9 +14,15 @@
  * page at its end is allocated up to there) or a slab (a small chunk's slab stays while any
  * piece of it does): at most CHUNK_SIZE for each written page.
  *
+ * A chunk is a range of an array, not an array of its own: a small file's chunk is a piece of a
+ * shared slab, and holding it as (slab, offset, length) rather than as a `subarray` view spares
+ * a 96-byte view object a file. Chunk 0 lives in the FileData's own fields (most files have no
+ * other), so a small file's data costs one object besides its bytes.
+ *
  * Invariants: a chunk's bytes past the file's size, and the bytes of its pages not written, are
  * zero (truncate() drops them), so a read copies a chunk as it is; a chunk never extends past
- * CHUNK_SIZE; `pages` is the number of page bits set over all chunks.
+ * CHUNK_SIZE, nor past its `len` in its array (the rest of a slab is other files'); `pages` is
+ * the number of page bits set over all chunks.
  */
 import { PAGE_SIZE } from './options.js';
 
@@ -33,21 +39,31 @@ export interface PageAccount {
   freePages(n: number): void;
 }
 
-/** One chunk: its bytes (grown to the last one written) and a bit per page written. */
+/**
+ * One chunk: its bytes, `bytes[off, off + len)` (grown to the last one written), and a bit per
+ * page written.
+ */
 interface Chunk {
   bytes: Uint8Array;
+  off: number;
+  len: number;
   mask: number;
 }
 
-export class FileData {
+const NO_BYTES = new Uint8Array(0);
+
+export class FileData implements Chunk {
   /**
-   * Chunk `i` (i > 0) holds bytes [i * CHUNK_SIZE, i * CHUNK_SIZE + bytes.length). A Map, not an
-   * array: a sparse file's chunk indices reach 2^37, past what an array indexes, and a Map visits
-   * only the chunks there are.
+   * Chunk `i` (i > 0) holds bytes [i * CHUNK_SIZE, i * CHUNK_SIZE + len). A Map, not an array: a
+   * sparse file's chunk indices reach 2^37, past what an array indexes, and a Map visits only the
+   * chunks there are.
    */
   private more: Map<number, Chunk> | null = null;
-  /** Chunk 0, apart from the Map: most files have no other, and so no Map. */
-  private first: Chunk | undefined = undefined;
+  /** Chunk 0, in these fields (the Chunk this object is), apart from the Map; `len` 0: none. */
+  bytes = NO_BYTES;
+  off = 0;
+  len = 0;
+  mask = 0;
   /** Pages written (the file's st_blocks / 8). */
   pages = 0;
 
@@ -63,9 +79,12 @@ export class FileData {
       const ci = Math.floor(p / CHUNK_SIZE);
       const off = p - ci * CHUNK_SIZE;
       const take = Math.min(CHUNK_SIZE - off, n - done);
-      const bytes = this.chunk(ci)?.bytes;
-      const have = bytes === undefined ? 0 : Math.max(0, Math.min(take, bytes.length - off));
-      if (have > 0) into.set(have === bytes!.length && off === 0 ? bytes! : bytes!.subarray(off, off + have), done);
+      const c = this.chunk(ci);
+      const have = c === undefined ? 0 : Math.max(0, Math.min(take, c.len - off));
+      if (c !== undefined && have > 0) {
+        const from = c.off + off;
+        into.set(have === c.bytes.length ? c.bytes : c.bytes.subarray(from, from + have), done);
+      }
       if (have < take) into.fill(0, done + have, done + take);
       done += take;
     }
@@ -101,16 +120,10 @@ export class FileData {
         if (chunk !== undefined) chunk.mask = mask;
         break;
       }
-      const bytes = grow(chunk?.bytes, off + take);
-      if (chunk === undefined) {
-        if (ci === 0) this.first = { bytes, mask };
-        else (this.more ??= new Map()).set(ci, { bytes, mask });
-      }
-      else {
-        chunk.bytes = bytes;
-        chunk.mask = mask;
-      }
-      bytes.set(take === data.length ? data : data.subarray(done, done + take), off);
+      const c = chunk ?? (ci === 0 ? this : this.newChunk(ci));
+      grow(c, off + take);
+      c.mask = mask;
+      c.bytes.set(take === data.length ? data : data.subarray(done, done + take), c.off + off);
       done += take;
       if (take < want) break;
     }
@@ -134,20 +147,30 @@ export class FileData {
   truncate(acct: PageAccount, len: number): void {
     const keep = Math.ceil(len / PAGE_SIZE);
     const edge = Math.floor(len / CHUNK_SIZE);
-    if (this.first !== undefined && edge === 0) this.first = this.cut(acct, 0, this.first, keep, len);
+    if (this.len > 0 && edge === 0 && !this.cut(acct, 0, this, keep, len)) {
+      this.bytes = NO_BYTES;
+      this.off = this.len = this.mask = 0;
+    }
     if (this.more === null) return;
     for (const [ci, chunk] of this.more) {
       if (ci < edge) continue;
-      if (this.cut(acct, ci, chunk, keep, len) === undefined) this.more.delete(ci);
+      if (!this.cut(acct, ci, chunk, keep, len)) this.more.delete(ci);
     }
   }
 
-  private chunk(ci: number): Chunk | undefined {
-    return ci === 0 ? this.first : this.more?.get(ci);
+  /** A new, empty chunk `ci` (> 0). */
+  private newChunk(ci: number): Chunk {
+    const c: Chunk = { bytes: NO_BYTES, off: 0, len: 0, mask: 0 };
+    (this.more ??= new Map()).set(ci, c);
+    return c;
   }
 
-  /** Chunk `ci` without the file's pages from `keep` and its bytes from `len`; undefined: nothing left. */
-  private cut(acct: PageAccount, ci: number, chunk: Chunk, keep: number, len: number): Chunk | undefined {
+  private chunk(ci: number): Chunk | undefined {
+    return ci === 0 ? (this.len > 0 ? this : undefined) : this.more?.get(ci);
+  }
+
+  /** Chunk `ci` without the file's pages from `keep` and its bytes from `len`; false: nothing left. */
+  private cut(acct: PageAccount, ci: number, chunk: Chunk, keep: number, len: number): boolean {
     // Pages [keep, …) of the file go; in the chunk holding `len`, that is from its page keep % 16.
     const from = ci * PAGES_PER_CHUNK >= keep ? 0 : keep - ci * PAGES_PER_CHUNK;
     const dropped = chunk.mask & ~((1 << from) - 1);
@@ -156,9 +179,13 @@ export class FileData {
     acct.freePages(n);
     chunk.mask &= ~dropped;
     const off = len - ci * CHUNK_SIZE;
-    if (off <= 0) return undefined;
-    if (off < chunk.bytes.length) chunk.bytes = chunk.bytes.slice(0, off);
-    return chunk;
+    if (off <= 0) return false;
+    if (off < chunk.len) {
+      chunk.bytes = chunk.bytes.slice(chunk.off, chunk.off + off);
+      chunk.off = 0;
+      chunk.len = off;
+    }
+    return true;
   }
 
   /** Gives every page back (the inode is evicted); the bytes stay readable through open files. */
@@ -168,16 +195,30 @@ export class FileData {
 }
 
 /**
- * `old` grown to hold `end` bytes: a first write gets just what it needs (a small file costs its
+ * `c` grown to hold `end` bytes: a first write gets just what it needs (a small file costs its
  * size), growth doubles (appending costs amortised constant time), never past CHUNK_SIZE.
  */
-function grow(old: Uint8Array | undefined, end: number): Uint8Array {
-  if (old !== undefined && old.length >= end) return old;
+function grow(c: Chunk, end: number): void {
+  if (c.len >= end) return;
   let cap = Math.max(MIN_CHUNK, end);
-  if (old !== undefined) for (cap = Math.max(MIN_CHUNK, old.length * 2); cap < end; ) cap *= 2;
-  const grown = cap <= SLAB_PIECE ? slabPiece(cap) : new Uint8Array(Math.min(cap, CHUNK_SIZE));
-  if (old !== undefined) grown.set(old);
-  return grown;
+  if (c.len > 0) for (cap = Math.max(MIN_CHUNK, c.len * 2); cap < end; ) cap *= 2;
+  cap = Math.min(cap, CHUNK_SIZE);
+  let bytes: Uint8Array;
+  let off = 0;
+  if (cap <= SLAB_PIECE) {
+    if (slabUsed + cap > slab.length) {
+      slab = new Uint8Array(CHUNK_SIZE);
+      slabUsed = 0;
+    }
+    bytes = slab;
+    off = slabUsed;
+    // Pieces start 8-byte aligned, as an allocator's would.
+    slabUsed += (cap + 7) & ~7;
+  } else bytes = new Uint8Array(cap);
+  if (c.len > 0) bytes.set(c.bytes.subarray(c.off, c.off + c.len), off);
+  c.bytes = bytes;
+  c.off = off;
+  c.len = cap;
 }
 
 function popcount(x: number): number {
@@ -187,23 +228,12 @@ function popcount(x: number): number {
 }
 
 /**
- * Small chunks (a first write of at most a page) are carved from shared slabs of CHUNK_SIZE, not
- * made one ArrayBuffer each: an ArrayBuffer is an allocation, a registration as external memory
- * and, by the hundred thousand, full garbage collections, which were most of the time a small
- * file took to make. A slab lives while any piece of it does; a piece pins at most CHUNK_SIZE
- * for its page, the bound a chunk already has.
+ * Small chunks (of at most a page) are carved from shared slabs of CHUNK_SIZE (grow()), not made
+ * one ArrayBuffer each: an ArrayBuffer is an allocation, a registration as external memory and,
+ * by the hundred thousand, full garbage collections, which were most of the time a small file
+ * took to make. A slab lives while any piece of it does; a piece pins at most CHUNK_SIZE for its
+ * page, the bound a chunk already has.
  */
 const SLAB_PIECE = PAGE_SIZE;
 let slab = new Uint8Array(0);
 let slabUsed = 0;
-
-function slabPiece(len: number): Uint8Array {
-  if (slabUsed + len > slab.length) {
-    slab = new Uint8Array(CHUNK_SIZE);
-    slabUsed = 0;
-  }
-  const piece = slab.subarray(slabUsed, slabUsed + len);
-  // Pieces start 8-byte aligned, as an allocator's would.
-  slabUsed += (len + 7) & ~7;
-  return piece;
-}

@@ -1,6 +1,11 @@
 /**
- * tmpfs inodes: directories (a name → inode map), regular files (sparse pages), symbolic links
- * and special files, with shmem's accounting and attribute rules.
+ * tmpfs inodes: directories, regular files (sparse pages), symbolic links and special files,
+ * with shmem's accounting and attribute rules.
+ *
+ * A directory is its dentries, as shmem's is (src/vfs/dentry.ts `DcacheDirectory`): each name
+ * made here gets its dentry here, under the directory's own (`dentryAlias`), and that dentry
+ * cache is the only name index; the directory keeps the names' readdir order (OffsetCtx, libfs's
+ * simple_offset) and nothing else.
  *
  * Sizes as shmem reports them: a directory is 40 bytes (two BOGO_DIRENT_SIZE entries for `.` and
  * `..`) plus 20 a name; a symlink's size is its target's length and it takes a page only when the
@@ -23,7 +28,8 @@ import {
   RENAME_WHITEOUT,
 } from '../../vfs/inode.js';
 import type { Timespec } from '../../vfs/time.js';
-import { DirEntries } from './dir-entries.js';
+import { Dentry, type DcacheDirectory } from '../../vfs/dentry.js';
+import { OffsetCtx } from '../libfs/offset-ctx.js';
 import { FileData } from './file-data.js';
 import { BOGO_INODE_SIZE, PAGE_SIZE } from './options.js';
 import type { TmpfsSuperBlock } from './tmpfs.js';
@@ -37,7 +43,7 @@ function xattrSpace(name: string, size: number): number {
   return 40 + size + encoder.encode(name).length;
 }
 
-export class TmpfsInode implements Inode {
+export class TmpfsInode implements DcacheDirectory {
   mode: number;
   uid: number;
   gid: number;
@@ -48,10 +54,12 @@ export class TmpfsInode implements Inode {
   ctime: Timespec;
   readonly btime: Timespec;
   /**
-   * Directory entries in the order their names were made (a rename makes a name anew); readdir
-   * lists them newest first, as shmem's offset map hands them out on this kernel.
+   * A directory's names in the order they were made (a rename makes a name anew); readdir lists
+   * them newest first, as shmem's offset map hands them out on this kernel.
    */
-  entries?: DirEntries<TmpfsInode>;
+  entries?: OffsetCtx;
+  /** A directory's dentry, whose children are its names (DcacheDirectory); null until made. */
+  dentryAlias: Dentry | null = null;
   /** A regular file's data and its pages (file-data.ts). */
   private data?: FileData;
   private target?: string;
@@ -73,7 +81,7 @@ export class TmpfsInode implements Inode {
     if (isDir(mode)) {
       this.nlink = 2;
       this.size = 2 * BOGO_DIRENT_SIZE;
-      this.entries = new DirEntries();
+      this.entries = new OffsetCtx();
     } else {
       this.nlink = 1;
       if ((mode & S_IFMT) === 0o100000) this.data = new FileData();
@@ -108,18 +116,42 @@ export class TmpfsInode implements Inode {
 
   // Directories.
 
+  /** simple_lookup() through the dentry cache, which is this directory (the VFS asks only it). */
   lookup(name: string): TmpfsInode | undefined {
-    return this.entries!.get(name);
+    return this.dentryAlias?.children.get(name)?.inode as TmpfsInode | undefined;
+  }
+
+  /** This directory's dentry; the root's is made with its first name if the VFS has not made it. */
+  private get dir(): Dentry {
+    return this.dentryAlias ?? Dentry.root(this.sb);
+  }
+
+  /**
+   * d_instantiate() of a name made here and simple_offset_add(): `child`'s dentry joins this
+   * directory as its newest name. `name` is absent (the VFS looked it up first).
+   */
+  private addDentry(name: string, child: TmpfsInode): void {
+    const dir = this.dir;
+    const d = new Dentry(name, dir, child);
+    if (child.entries !== undefined) child.dentryAlias = d;
+    dir.addName(name, d);
+    this.entries!.add(d);
+  }
+
+  /** Takes `name` out of this directory and its readdir order (simple_offset_remove()). */
+  private removeDentry(name: string): void {
+    const d = this.dentryAlias?.takeName(name);
+    if (d) this.entries!.remove(d);
   }
 
   private add(name: string, child: TmpfsInode): void {
-    this.entries!.add(name, child);
+    this.addDentry(name, child);
     this.size += BOGO_DIRENT_SIZE;
     this.touchDir();
   }
 
   private remove(name: string): void {
-    this.entries!.remove(name);
+    this.removeDentry(name);
     this.size -= BOGO_DIRENT_SIZE;
     this.touchDir();
   }
@@ -194,16 +226,21 @@ export class TmpfsInode implements Inode {
 
   rename(oldName: string, newDirI: Inode, newName: string, flags: number, whiteout?: { mode: number; uid: number; gid: number }): void {
     const newDir = newDirI as TmpfsInode;
-    const src = this.entries!.get(oldName)!;
-    const dst = newDir.entries!.get(newName);
+    const srcD = this.dentryAlias!.children.get(oldName)!;
+    const dstD = newDir.dentryAlias?.children.get(newName);
+    const src = srcD.inode as TmpfsInode;
+    const dst = dstD?.inode as TmpfsInode | undefined;
     const now = this.sb.ctx.clock.now();
     if (flags & RENAME_EXCHANGE) {
       // simple_offset_rename_exchange(): both names are made anew, the one left at the old
-      // name first; link counts move with directories.
-      this.entries!.remove(oldName);
-      newDir.entries!.remove(newName);
-      this.entries!.add(oldName, dst!);
-      newDir.entries!.add(newName, src);
+      // name first; link counts move with directories. The dentries change places here; the
+      // VFS's d_exchange() that follows renames them.
+      this.removeDentry(oldName);
+      newDir.removeDentry(newName);
+      this.dir.addName(oldName, dstD!);
+      this.entries!.add(dstD!);
+      newDir.dir.addName(newName, srcD);
+      newDir.entries!.add(srcD);
       if (this !== newDir && isDir(src.mode) !== isDir(dst!.mode)) {
         if (isDir(src.mode)) {
           this.nlink--;
@@ -224,22 +261,24 @@ export class TmpfsInode implements Inode {
     const wo = flags & RENAME_WHITEOUT ? TmpfsInode.make(this.sb, S_IFCHR | ((whiteout?.mode ?? 0) & 0o7777), 0, whiteout?.uid ?? 0, whiteout?.gid ?? 0) : undefined;
     if (dst) {
       if (isDir(dst.mode)) {
-        newDir.entries!.remove(newName);
+        newDir.removeDentry(newName);
         newDir.size -= BOGO_DIRENT_SIZE;
         newDir.nlink--;
         dst.nlink = 0;
         this.sb.releaseIspace(BOGO_INODE_SIZE);
       } else {
-        newDir.entries!.remove(newName);
+        newDir.removeDentry(newName);
         newDir.size -= BOGO_DIRENT_SIZE;
         newDir.dropLink(dst);
       }
     }
-    this.entries!.remove(oldName);
+    this.removeDentry(oldName);
     this.size -= BOGO_DIRENT_SIZE;
-    // The whiteout's name is made before the moved one's, which is the newer of the two.
+    // The whiteout's name is made before the moved one's, which is the newer of the two. The
+    // moved dentry takes its new name here; the VFS's d_move() that follows renames it.
     if (wo) this.add(oldName, wo);
-    newDir.entries!.add(newName, src);
+    newDir.dir.addName(newName, srcD);
+    newDir.entries!.add(srcD);
     newDir.size += BOGO_DIRENT_SIZE;
     if (isDir(src.mode) && this !== newDir) {
       this.nlink--;
@@ -251,7 +290,7 @@ export class TmpfsInode implements Inode {
 
   readdir(): DirEntry[] {
     const out: DirEntry[] = [];
-    this.entries!.forEachNewestFirst((name, i) => out.push({ name, ino: i.ino, type: i.mode & S_IFMT }));
+    this.entries!.forEachNewestFirst((d) => out.push({ name: d.name, ino: d.inode.ino, type: d.inode.mode & S_IFMT }));
     return out;
   }
 
