@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -588,7 +589,11 @@ class Runner {
       call(SYS_close, w_.fd());
       call(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
       call(SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0);
-      writeInt(ready[1], call(SYS_unshare, CLONE_NEWUSER));
+      // Its pid as the detached proc numbers it (not getpid(2): the plan may run in a nested
+      // PID namespace), then the unshare's errno.
+      const long me = procPid();
+      writeInt(ready[1], me < 0 ? -1 : static_cast<int>(me));
+      writeInt(ready[1], me < 0 ? static_cast<int>(-me) : call(SYS_unshare, CLONE_NEWUSER));
       for (;;) syscall(SYS_pause);
     }
     call(SYS_close, ready[1]);
@@ -596,12 +601,14 @@ class Runner {
       call(SYS_close, ready[0]);
       return static_cast<int>(-pid);
     }
+    const int inProc = readInt(ready[0], -1);
     int e = readInt(ready[0], EIO);
     call(SYS_close, ready[0]);
-    if (!e) e = writeMaps(pid, op);
+    if (!e && inProc <= 0) e = EIO;
+    if (!e) e = writeMaps(inProc, op);
     if (!e) {
       char buf[64];
-      long fd = sys(SYS_openat, procFd_, procPath(buf, pid, "ns/user"), O_RDONLY | O_CLOEXEC, 0);
+      long fd = sys(SYS_openat, procFd_, procPath(buf, inProc, "ns/user"), O_RDONLY | O_CLOEXEC, 0);
       if (fd < 0) e = static_cast<int>(-fd);
       else s_.usernsFds[op.slot] = static_cast<int>(fd);
     }
@@ -739,6 +746,46 @@ class Runner {
   // the first failing call's: unshare, then setgroups, uid_map, gid_map; the mount namespace
   // entry is made whenever the unshare succeeded, the user namespace's index only when all did.
   int unshare(const NativeOp& op) noexcept {
+    int e = unshareNamespaces(op);
+    // CLONE_NEWPID moves only the task's children into the new namespace (pid_namespaces(7)):
+    // the plan goes on in a child forked now, as the new namespace's first task.
+    if (!e && (op.flags & CLONE_NEWPID)) e = continueInNewPidNs();
+    return e;
+  }
+
+  // unshare(CLONE_NEWPID) succeeded: fork; the child, pid 1 of the new PID namespace (as runc's
+  // init is: nsexec.c's stage-2 clone), returns and carries on with the plan and its records
+  // (the writer's state comes with the fork); this task waits for it and leaves with its status,
+  // writing nothing more. Killing this task (the run's timeout) kills its whole PID namespace,
+  // the nested one with it, as the first task of a namespace's death does.
+  int continueInNewPidNs() noexcept {
+    long pid = forkRaw();
+    if (pid < 0) return static_cast<int>(-pid);
+    if (pid == 0) return 0;
+    int status = 0;
+    long r;
+    do r = sys(SYS_wait4, pid, &status, 0, nullptr);
+    while (r == -EINTR);
+    if (r != pid) exitGroup(kExitPipeFailed);
+    exitGroup(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  }
+
+  // This task's pid as the detached proc (the sandbox's first PID namespace) numbers it, which
+  // getpid(2) does not once the plan runs in a nested PID namespace: readlink of its "self".
+  long procPid() noexcept {
+    char b[24];
+    long n = sys(SYS_readlinkat, procFd_, "self", b, sizeof b - 1);
+    if (n <= 0) return n < 0 ? n : -EIO;
+    long v = 0;
+    for (long i = 0; i < n; i++) {
+      if (b[i] < '0' || b[i] > '9') return -EIO;
+      v = v * 10 + (b[i] - '0');
+    }
+    return v;
+  }
+
+  // unshare(2) of the op's namespaces, with a user namespace's maps (see unshare()).
+  int unshareNamespaces(const NativeOp& op) noexcept {
     const uint64_t flags = op.flags;
     if (!(flags & CLONE_NEWUSER)) {
       int e = call(SYS_unshare, flags);
@@ -753,8 +800,8 @@ class Runner {
     }
     long dumpable = sys(SYS_prctl, PR_GET_DUMPABLE, 0, 0, 0, 0);
     call(SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0);
-    const long self = sys(SYS_getpid);
-    long pid = forkRaw();
+    const long self = procPid();
+    long pid = self < 0 ? self : forkRaw();
     if (pid == 0) {
       call(SYS_close, go[1]);
       call(SYS_close, back[0]);

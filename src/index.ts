@@ -127,6 +127,8 @@ export { SysError, errnoNumber, type Errno } from './vfs/errno.js';
 export { Credentials, Cap, ALL_CAPS } from './vfs/creds.js';
 export * from './vfs/mount-syscalls.js';
 export { CLONE_NEWNS, CLONE_NEWNET, NetNamespace } from './vfs/net-namespace.js';
+export { CLONE_NEWIPC, IpcNamespace } from './vfs/ipc-namespace.js';
+export { CLONE_NEWPID } from './vfs/pid.js';
 export type { Stat, StatFs } from './vfs/stat.js';
 export { UTIME_NOW, UTIME_OMIT, SteppingClock, type Clock, type Timespec } from './vfs/time.js';
 export { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, S_ISUID, S_ISGID, S_ISVTX, makedev } from './vfs/inode.js';

@@ -34,22 +34,36 @@
  *     maskedPaths (/dev/null bound over files, a read-only tmpfs over directories; missing
  *     paths skipped).
  *
+ * With a user namespace in linux.namespaces (nsexec.c): unshare(CLONE_NEWUSER) first, its maps
+ * written by runc's parent, setresuid(0), then the other namespaces — the mount namespace, owned
+ * by the new user namespace, locks every mount it copies (MNT_LOCK_*), and the PID and IPC
+ * namespaces let the init mount proc and mqueue — then root of the namespace mounts; device
+ * nodes are the host's, bound over empty files (bindMountDeviceNode()), so the host's /dev, and
+ * its proc and sysfs (mount_too_revealing() wants one fully visible), are made in the host part.
+ *
+ * Known difference: in a user namespace runc 1.1 opens bind sources as root of the host's user
+ * namespace and mounts /proc/self/fd/N (shouldSendMountSources()); a plan has no op for "a
+ * descriptor another task opened", so the prediction walks the source path as the container's
+ * root: a source the container's root may not reach (a root-owned 0750 directory) is predicted
+ * EACCES where runc gets through.
+ *
  * runc 1.1 is modelled because it is the oracle (Debian's runc, test/boot): 1.2 prefixes a
  * tmpfs's data with the directory's mode instead of chmod-ing, remounts binds for clearing words
- * too, and knows idmap/ridmap. The first failure ends the run, reported as runc words it.
+ * too, and knows idmap/ridmap (1.1 ignores them and the mount's uidMappings: a warning says so).
+ * The first failure ends the run, reported as runc words it.
  */
-import { EmulatedSession, type EmulatedOptions } from '../plan/emulated.js';
+import { EmulatedSession, MOUNT_ATTR_BITS, type EmulatedOptions } from '../plan/emulated.js';
 import type { OpResult, Outcome } from '../plan/outcome.js';
-import type { MountFlagName, Plan, PlanOp } from '../plan/plan.js';
+import { CAP_NAMES, type IdMapExtent, type MountAttrName, type MountFlagName, type Plan, type PlanOp, type UnshareFlagName } from '../plan/plan.js';
 import { SysError, type Errno } from '../vfs/errno.js';
 import { isDir, isLnk, S_IFMT } from '../vfs/inode.js';
 import { ST_RDONLY } from '../vfs/stat.js';
 import { ASSUMED_HOST, containerCgroup, hostFsTypes, mountsBehind, type HostFacts, type HostMount } from './host-facts.js';
-import { HostMountMaker } from './host-mounts.js';
+import { HostMountMaker, mountFlagsOf } from './host-mounts.js';
 import { MS, parseMountOptions, planFlags, propagationBits, type ParsedMountOptions } from './mount-options.js';
 import { base, clean, dir, join, rel, secureJoin, type LinkReader } from './paths.js';
 import { imageOps, type ImageNode } from './rootfs-image.js';
-import type { OciSpec, SpecMount } from './spec.js';
+import type { IdMapping, OciSpec, SpecMount } from './spec.js';
 
 /** A spec mount as runc's specconv makes it (configs.Mount). */
 export interface RuncMount extends ParsedMountOptions {
@@ -140,6 +154,67 @@ const DEFAULT_DEVICES = [
   { path: '/dev/urandom', major: 1, minor: 9 },
 ];
 
+/** A device node runc makes in the container (configs.Device as specconv fills it). */
+interface ContainerDevice {
+  path: string;
+  major: number;
+  minor: number;
+  type: 'char' | 'block' | 'fifo';
+  fileMode: number;
+  uid: number;
+  gid: number;
+}
+
+/** The container's device nodes: runc's defaults (AllowedDevices) not named by the spec, then the spec's. */
+function containerDevices(spec: OciSpec): ContainerDevice[] {
+  const specDevs = spec.linux?.devices ?? [];
+  return [
+    ...DEFAULT_DEVICES.filter((d) => !specDevs.some((s) => s.path === d.path)).map((d) => ({ ...d, type: 'char' as const, fileMode: 0o666, uid: 0, gid: 0 })),
+    ...specDevs.map((d) => ({
+      path: d.path,
+      major: d.major ?? 0,
+      minor: d.minor ?? 0,
+      type: d.type === 'b' ? ('block' as const) : d.type === 'p' ? ('fifo' as const) : ('char' as const),
+      fileMode: (d.fileMode ?? 0o666) & 0o7777,
+      uid: d.uid ?? 0,
+      gid: d.gid ?? 0,
+    })),
+  ];
+}
+
+/** An OCI id mapping as a uid_map line: [inside, outside, count]. */
+const extent = (m: IdMapping): IdMapExtent => [m.containerID, m.hostID, m.size];
+
+/**
+ * nsexec.c's user namespace (stage-1): unshare(CLONE_NEWUSER) before the other namespaces, and
+ * runc's parent, root in the host's namespace, writes the child's uid_map and gid_map
+ * (update_uidmap/update_gidmap; setgroups is left "allow", as for any container runc runs as
+ * root). The mount namespace unshared next is then owned by the new user namespace, so every
+ * mount it copies is locked (MNT_LOCK_*).
+ */
+function enterUserNamespace(run: RuncRun, spec: OciSpec): void {
+  run.step = 'clone(CLONE_NEWUSER)';
+  const uidMap = (spec.linux?.uidMappings ?? []).map(extent);
+  const gidMap = (spec.linux?.gidMappings ?? []).map(extent);
+  const r = run.exec({ op: 'unshare', flags: ['user'], ...(uidMap.length ? { uidMap } : {}), ...(gidMap.length ? { gidMap } : {}) });
+  if (!r.ok) {
+    const code = (r as { errno?: Errno }).errno ?? 'EIO';
+    throw new RuncError(`unable to start container process: error during container init: nsexec: failed to set up the user namespace: ${errText(code)}`, code);
+  }
+  run.mountSourceFds = (spec.linux?.namespaces ?? []).some((n) => n.type === 'mount');
+}
+
+/**
+ * Root in the new user namespace: stage-1's setresuid(0, 0, 0), stage-2's setuid(0), setgid(0)
+ * and setgroups(0, NULL) (nsexec.c). Root of the namespace keeps the full capability set the
+ * unshare gave it, so the credentials here are uid 0, gid 0, no groups, every capability; what
+ * the mounts then create and show (a tmpfs's uid=/gid=, devpts's gid=) is in the namespace's ids.
+ */
+function becomeRoot(run: RuncRun): void {
+  run.step = 'setresuid(0)';
+  run.must({ op: 'setcred', uid: 0, gid: 0, groups: [], caps: [...CAP_NAMES] }, (e) => `unable to start container process: error during container init: nsexec: failed to become root in user namespace: ${errText(e)}`);
+}
+
 /** checkProcMount's list of /proc entries lxcfs may cover (runc 1.1). */
 const VALID_PROC_MOUNTS = ['/proc/cpuinfo', '/proc/diskstats', '/proc/meminfo', '/proc/stat', '/proc/swaps', '/proc/uptime', '/proc/loadavg', '/proc/slabinfo', '/proc/net/dev', '/proc/sys/kernel/ns_last_pid'];
 
@@ -164,6 +239,12 @@ class RuncRun {
   readonly steps: string[] = [];
   readonly warnings: string[] = [];
   step = 'host';
+  /**
+   * runc passes bind sources as descriptors opened in the host's namespaces when the container
+   * has both a user and a mount namespace (container_linux.go shouldSendMountSources()): its
+   * messages then name /proc/self/fd/N instead of the source path.
+   */
+  mountSourceFds = false;
   private lastFailedOp: number | undefined;
 
   constructor(
@@ -256,7 +337,7 @@ class RuncRun {
    * the /proc/self/fd it went through, for mounts runc makes on a resolved destination), flags
    * and data.
    */
-  mount(source: string, target: string, fstype: string, bits: number, data: string | undefined, shownTarget?: string): OpResult {
+  mount(source: string, target: string, fstype: string, bits: number, data: string | undefined, shownTarget?: string, shownSource = source): OpResult {
     const { flags, dropped } = planFlags(bits);
     for (const d of dropped) this.warnings.push(`${this.step}: mount flag ${d} has no name in plan format v1 and was left out`);
     const op: PlanOp = { op: 'mount', source, target, fstype, flags: flags as MountFlagName[] };
@@ -264,7 +345,7 @@ class RuncRun {
     const r = this.exec(op);
     if (!r.ok) {
       const code = 'errno' in r ? (r.errno as Errno) : 'EIO';
-      let msg = shownTarget === undefined ? `mount ${source}:${target}` : `mount ${source}:${shownTarget} (via /proc/self/fd/N)`;
+      let msg = shownTarget === undefined ? `mount ${shownSource}:${target}` : `mount ${shownSource}:${shownTarget} (via /proc/self/fd/N)`;
       if (bits) msg += `, flags: 0x${bits.toString(16)}`;
       if (data) msg += `, data: ${data}`;
       throw new RuncError(`${msg}: ${errText(code)}`, code);
@@ -320,9 +401,13 @@ export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncP
   const mounts = (spec.mounts ?? []).map((m, i) => runcMount(m, i, bundle));
   const nsTypes = new Set((spec.linux?.namespaces ?? []).map((n) => n.type));
   const id = opts.id ?? 'vfsemu';
-  const hostMounts = mountsBehind(host.mounts, [rootfs, ...mounts.filter((m) => m.device === 'bind').map((m) => m.source)]);
+  const userns = nsTypes.has('user');
+  // In a user namespace runc binds the host's device nodes (createDevices): the host mounts they
+  // live on are part of what the container sees.
+  const deviceSources = userns ? containerDevices(spec).filter((d) => clean(d.path) !== '/dev/ptmx').map((d) => d.path) : [];
+  const hostMounts = mountsBehind(host.mounts, [rootfs, ...mounts.filter((m) => m.device === 'bind').map((m) => m.source), ...deviceSources]);
   try {
-    setUpHost(run, opts, mounts, id, hostMounts);
+    setUpHost(run, opts, mounts, id, hostMounts, deviceSources);
     firstRuncOp = run.ops.length;
     if (!spec.root) throw new RuncError('root must be specified');
     validateRootfs(run);
@@ -330,11 +415,20 @@ export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncP
     if (!nsTypes.has('mount')) run.warnings.push('no mount namespace: runc would mount into the host namespace and chroot; the plan stops before the chroot');
     // runc's init is cloned into its new namespaces at once (nsexec); the mount namespace and the
     // network one (whose sysfs superblock /sys shows) are the ones that change what it mounts.
-    const unshare = [...(nsTypes.has('mount') ? ['mnt' as const] : []), ...(newNetns(spec) ? ['net' as const] : [])];
+    if (userns) enterUserNamespace(run, spec);
+    // The IPC namespace decides mqueue's superblock and its owner, the PID namespace proc's (with
+    // `pid` the plan goes on in the forked init, pid 1 of the new namespace, as runc's stage-2).
+    const unshare: UnshareFlagName[] = [
+      ...(nsTypes.has('mount') ? ['mnt' as const] : []),
+      ...(newNetns(spec) ? ['net' as const] : []),
+      ...(newNamespace(spec, 'ipc') ? ['ipc' as const] : []),
+      ...(newNamespace(spec, 'pid') ? ['pid' as const] : []),
+    ];
     if (unshare.length) {
-      run.step = `clone(${unshare.map((n) => (n === 'mnt' ? 'CLONE_NEWNS' : 'CLONE_NEWNET')).join('|')})`;
+      run.step = `clone(${unshare.map((n) => CLONE_NAMES[n]).join('|')})`;
       run.exec(unshare.length === 1 && unshare[0] === 'mnt' ? { op: 'unshare' } : { op: 'unshare', flags: unshare });
     }
+    if (userns) becomeRoot(run);
     noteUnmodelled(run, spec, nsTypes);
     prepareRoot(run);
     for (const m of mounts) {
@@ -349,7 +443,7 @@ export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncP
       }
     }
     const setupDev = !mounts.some((m) => m.device === 'bind' && clean(m.destination) === '/dev');
-    if (setupDev) createDev(run, spec, host);
+    if (setupDev) createDev(run, spec, host, userns);
     if (spec.process?.terminal && !nsTypes.has('mount')) run.warnings.push('process.terminal: without a mount namespace runc binds the console over the host\'s /dev/console; the plan stops before that');
     if (!nsTypes.has('mount')) return finish();
     run.step = 'pivotRoot';
@@ -424,7 +518,7 @@ function validateRootfs(run: RuncRun): void {
  * The host before runc starts: the host mounts behind the rootfs and the bind sources, the
  * bundle, the bind sources, the cgroup hierarchies.
  */
-function setUpHost(run: RuncRun, opts: RuncProfileOptions, mounts: RuncMount[], id: string, hostMounts: HostMount[]): void {
+function setUpHost(run: RuncRun, opts: RuncProfileOptions, mounts: RuncMount[], id: string, hostMounts: HostMount[], deviceSources: readonly string[]): void {
   run.step = 'host';
   const exists = (path: string): boolean => typeof run.stat(path) !== 'string';
   const ensureDir = (path: string): void => {
@@ -464,6 +558,7 @@ function setUpHost(run: RuncRun, opts: RuncProfileOptions, mounts: RuncMount[], 
       run.exec({ op: 'write', path: h.path, data: '', mode: 0o644 });
     }
   }
+  if (deviceSources.length) hostDevices(run, ensureDir, exists, deviceSources);
   // runc's cgroup v1 mount binds the host's hierarchies at the container's cgroup, which runc
   // has made (and moved its init into) before the rootfs is set up.
   const host = run.host;
@@ -477,10 +572,53 @@ function setUpHost(run: RuncRun, opts: RuncProfileOptions, mounts: RuncMount[], 
   maker.finish();
 }
 
+/**
+ * What a container in a user namespace needs of the host besides its bind sources: the device
+ * nodes runc binds (on the host mount they live on, made by the caller), and the host's proc and
+ * sysfs. The kernel lets a user namespace mount proc or sysfs only where one is already fully
+ * visible in its mount namespace (fs/namespace.c mount_too_revealing()), and every host has them
+ * at /proc and /sys: they are mounted with the host's per-mount flags, or systemd's
+ * (nosuid,nodev,noexec,relatime) where the host's table is not known.
+ */
+function hostDevices(run: RuncRun, ensureDir: (path: string) => void, exists: (path: string) => boolean, sources: readonly string[]): void {
+  const host = run.host;
+  const cgroup = host.cgroupUnified ? 'cgroup2' : 'tmpfs';
+  for (const [type, at] of [['proc', '/proc'], ['sysfs', '/sys'], [cgroup, '/sys/fs/cgroup']] as const) {
+    const line = host.mounts.filter((m) => m.mountpoint === at && m.fstype === type).at(-1);
+    if (line === undefined && host.mounts.some((m) => m.mountpoint === at)) continue;
+    ensureDir(at);
+    const flags = line ? mountFlagsOf(line.options) : (['nosuid', 'nodev', 'noexec', 'relatime'] as MountFlagName[]);
+    // The host's cgroup v1 hierarchies sit on a tmpfs over sysfs's (permanently empty)
+    // /sys/fs/cgroup; the unified one is a cgroup2 mount there.
+    const data = type === 'tmpfs' ? (line?.superOptions.split(',').filter((w) => w !== 'rw' && w !== 'ro').join(',') ?? 'mode=755') : undefined;
+    run.exec({ op: 'mount', source: line?.source ?? type, target: at, fstype: type, flags, ...(data !== undefined ? { data } : {}) });
+  }
+  for (const path of sources) {
+    if (exists(path)) continue;
+    const d = DEFAULT_DEVICES.find((x) => x.path === clean(path));
+    const spec = (run.spec.linux?.devices ?? []).find((x) => x.path === path);
+    ensureDir(dir(path));
+    const type = spec?.type === 'b' ? 'block' : spec?.type === 'p' ? 'fifo' : 'char';
+    run.exec({ op: 'mknod', path, type, mode: 0o666, major: spec?.major ?? d?.major ?? 0, minor: spec?.minor ?? d?.minor ?? 0 });
+  }
+}
+
 /** The data that mounts a host hierarchy again: its options, with `none` where only a name is. */
 function v1MountData(options: string): string {
   const words = options.split(',').filter((w) => w !== 'rw' && w !== 'ro');
   return words.every((w) => w.startsWith('name=') || w === 'xattr' || w === 'clone_children' || w.startsWith('release_agent=')) ? ['none', ...words].join(',') : words.join(',');
+}
+
+/** unshare(2)'s flag of each plan namespace name, for the step's name. */
+const CLONE_NAMES: Record<UnshareFlagName, string> = { mnt: 'CLONE_NEWNS', net: 'CLONE_NEWNET', user: 'CLONE_NEWUSER', ipc: 'CLONE_NEWIPC', pid: 'CLONE_NEWPID' };
+
+/**
+ * Whether runc's init gets a namespace of this type of its own, made by its clone: listed in
+ * linux.namespaces without a path (a path is joined, setns(2): nothing new is made; a joined
+ * namespace's owner is not known here, so it is predicted as the host's).
+ */
+function newNamespace(spec: OciSpec, type: 'ipc' | 'pid'): boolean {
+  return (spec.linux?.namespaces ?? []).some((n) => n.type === type && !n.path);
 }
 
 /** Whether runc's init runs in a network namespace of its own (one it makes, or one it joins). */
@@ -493,7 +631,13 @@ function noteUnmodelled(run: RuncRun, spec: OciSpec, ns: Set<string>): void {
   const joined = (spec.linux?.namespaces ?? []).find((n) => n.type === 'network' && n.path);
   if (joined && types.has('sysfs')) run.warnings.push(`linux.namespaces: the network namespace ${joined.path} is joined, not made; predicted as a new one, whose sysfs superblock the first /sys mount makes (if something in that namespace already has sysfs mounted, /sys shares its superblock and its ro/rw)`);
   if (ns.has('cgroup')) run.warnings.push('cgroup namespace: mountinfo root fields of cgroup mounts are relative to it in the container; not modelled');
-  if (ns.has('user') || spec.linux?.uidMappings) run.warnings.push('user namespace: id mappings and the mount locks a user namespace adds are not modelled');
+  if (!ns.has('user') && (spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length)) run.warnings.push('linux.uidMappings/gidMappings: without a user namespace in linux.namespaces runc ignores them');
+  for (const [i, m] of (spec.mounts ?? []).entries()) {
+    const o = parseMountOptions(m.options ?? [], 'runc', '1.1');
+    if (m.uidMappings?.length || m.gidMappings?.length || o.idmap) {
+      run.warnings.push(`mounts[${i}] ${m.destination}: runc 1.1 ignores ${[...(m.uidMappings?.length || m.gidMappings?.length ? ['uidMappings/gidMappings'] : []), ...(o.idmap ? [o.idmap.recursive ? 'ridmap' : 'idmap'] : [])].join(' and ')}: the mount is not idmapped (runc 1.2 makes it an idmapped mount: open_tree, mount_setattr(MOUNT_ATTR_IDMAP), move_mount; docs/plan-format.md)`);
+    }
+  }
   if ((spec as { hooks?: unknown }).hooks) run.warnings.push('hooks: not run (they may change the mounts)');
 }
 
@@ -528,7 +672,9 @@ function parentMount(run: RuncRun, path: string): { mountpoint: string; optional
 /** mountToRootfs(). */
 function mountToRootfs(run: RuncRun, m: RuncMount, cgroupns: boolean, spec: OciSpec, id: string): void {
   const rootfs = run.rootfs;
-  if (m.recursive) run.warnings.push(`${run.step}: recursive options (rro, rnosuid, …) need mount_setattr(AT_RECURSIVE), which plans cannot say yet; not applied`);
+  // runc 1.1's mountToRootfs() reaches setRecAttr() from its bind case only: the other types
+  // return before it, so their recursive words are parsed and dropped.
+  if (m.recursive && m.device !== 'bind') run.warnings.push(`${run.step}: runc 1.1 applies recursive options (rro, rnosuid, …) to bind mounts only; ignored for ${m.device}`);
   if (m.unknownToRuntime.length) run.warnings.push(`${run.step}: ${m.unknownToRuntime.join(', ')} mean something to newer runtimes; runc 1.1 passes them in the data string`);
   if (m.device === 'proc' || m.device === 'sysfs') {
     let dest = clean(m.destination);
@@ -558,15 +704,16 @@ function mountToRootfs(run: RuncRun, m: RuncMount, cgroupns: boolean, spec: OciS
     }
     case 'bind': {
       const st = run.stat(m.source);
-      if (typeof st === 'string') throw new RuncError(`stat ${m.source}: ${errText(st)}`, st);
+      if (typeof st === 'string') throw new RuncError(`stat ${shownSource(run, m)}: ${errText(st)}`, st);
       checkProcMount(run, dest, m.source);
       createIfNotExists(run, dest, isDir(st.mode));
       mountPropagate(run, m);
       if (m.flags & ~(MS.BIND | MS.REC | MS.REMOUNT)) remount(run, m, dest);
+      if (m.recursive) setRecAttr(run, m);
       return;
     }
     case 'cgroup':
-      if (run.host.cgroupUnified) mountCgroupV2(run, m, dest);
+      if (run.host.cgroupUnified) mountCgroupV2(run, m, dest, cgroupns, spec, id);
       else mountCgroupV1(run, m, cgroupns, spec, id);
       return;
     default:
@@ -582,18 +729,39 @@ function mountPropagate(run: RuncRun, m: RuncMount): void {
   // tmpfs and /dev are mounted read-write and made read-only in finalizeRootfs.
   if (m.device === 'tmpfs' || clean(m.destination) === '/dev') flags &= ~MS.RDONLY;
   const target = run.secureJoin(run.rootfs, m.destination);
-  run.mount(m.source, target, m.device, flags, m.data, m.destination);
+  run.mount(m.source, target, m.device, flags, m.data, m.destination, shownSource(run, m));
   for (const p of m.propagation) {
     const bits = propagationBits(p);
     run.must({ op: 'mount', source: '', target, fstype: '', flags: planFlags(bits).flags }, (e) => `change mount propagation through procfd: mount :${m.destination}, flags: 0x${bits.toString(16)}: ${errText(e)}`);
   }
 }
 
+/**
+ * setRecAttr(): mount_setattr(-1, procfd, AT_RECURSIVE, &attr) on the destination, with the
+ * recursive words' attr_set and attr_clr (specconv's parseMountOptions(): an atime word sets
+ * MOUNT_ATTR__ATIME in attr_clr too); its error is the errno alone.
+ */
+function setRecAttr(run: RuncRun, m: RuncMount): void {
+  const { set, clear } = m.recursive!;
+  const names = (bits: number): MountAttrName[] => {
+    const out: MountAttrName[] = [];
+    if ((bits & MOUNT_ATTR_BITS.atime) === MOUNT_ATTR_BITS.atime) out.push('atime');
+    for (const n of ['rdonly', 'nosuid', 'nodev', 'noexec', 'noatime', 'strictatime', 'nodiratime', 'nosymfollow'] as const) {
+      if (n === 'noatime' || n === 'strictatime' ? (bits & MOUNT_ATTR_BITS.atime) === MOUNT_ATTR_BITS[n] : bits & MOUNT_ATTR_BITS[n]) out.push(n);
+    }
+    return out;
+  };
+  const attrSet = names(set).filter((n) => n !== 'atime');
+  const attrClr = names(clear);
+  const target = run.secureJoin(run.rootfs, m.destination);
+  run.must({ op: 'mount_setattr', path: target, flags: ['recursive'], ...(attrSet.length ? { attrSet } : {}), ...(attrClr.length ? { attrClr } : {}) }, (e) => errText(e));
+}
+
 /** runc 1.1's remount() of a bind: MS_REMOUNT with the mount's flags, ro added if the source is. */
 function remount(run: RuncRun, m: RuncMount, dest: string): void {
   const flags = m.flags | MS.REMOUNT;
   try {
-    run.mount(m.source, dest, m.device, flags, '', m.destination);
+    run.mount(m.source, dest, m.device, flags, '', m.destination, shownSource(run, m));
   } catch (e) {
     if (!(e instanceof RuncError)) throw e;
     let srcRo = false;
@@ -603,8 +771,13 @@ function remount(run: RuncRun, m: RuncMount, dest: string): void {
       throw e;
     }
     if (!srcRo) throw e;
-    run.mount(m.source, dest, m.device, flags | MS.RDONLY, '', m.destination);
+    run.mount(m.source, dest, m.device, flags | MS.RDONLY, '', m.destination, shownSource(run, m));
   }
+}
+
+/** The source runc's messages name for a spec mount: its path, or the descriptor it came as. */
+function shownSource(run: RuncRun, m: RuncMount): string {
+  return run.mountSourceFds && m.device === 'bind' && m.index >= 0 ? '/proc/self/fd/N' : m.source;
 }
 
 /** checkProcMount(): nothing inside /proc but proc on /proc and the lxcfs files. */
@@ -665,9 +838,19 @@ function snapshotDir(run: RuncRun, path: string): ImageNode | null {
 }
 
 /** mountCgroupV2(): a cgroup2 mount on the destination. */
-function mountCgroupV2(run: RuncRun, m: RuncMount, dest: string): void {
+function mountCgroupV2(run: RuncRun, m: RuncMount, dest: string, cgroupns: boolean, spec: OciSpec, id: string): void {
   run.mkdirAll(dest);
-  run.mount(m.source, dest, 'cgroup2', m.flags, m.data, m.destination);
+  try {
+    run.mount(m.source, dest, 'cgroup2', m.flags, m.data, m.destination);
+  } catch (e) {
+    // "When we are in UserNS but CgroupNS is not unshared, we cannot mount cgroup2 (#2158), so
+    // fall back to bind mount" of the host's unified hierarchy (fs2.UnifiedMountpoint), through
+    // mountToRootfs() (so a read-only one is remounted). With a cgroup namespace runc binds the
+    // container's own cgroup instead; cgroup namespaces are not modelled (noteUnmodelled).
+    if (!(e instanceof RuncError) || (e.errno !== 'EPERM' && e.errno !== 'EBUSY')) throw e;
+    const bind: RuncMount = { ...m, index: -1, device: 'bind', source: '/sys/fs/cgroup', flags: MS.BIND | m.flags, data: '' };
+    mountToRootfs(run, bind, cgroupns, spec, id);
+  }
 }
 
 /** mountCgroupV1(): a tmpfs, then one bind of the container's cgroup from each host hierarchy. */
@@ -705,25 +888,25 @@ function mountCgroupV1(run: RuncRun, m: RuncMount, cgroupns: boolean, spec: OciS
 }
 
 /** createDevices(), setupPtmx(), setupDevSymlinks(). */
-function createDev(run: RuncRun, spec: OciSpec, host: HostFacts): void {
+function createDev(run: RuncRun, spec: OciSpec, host: HostFacts, userns: boolean): void {
   run.step = 'createDevices';
-  const specDevs = spec.linux?.devices ?? [];
-  const devices = [
-    ...DEFAULT_DEVICES.filter((d) => !specDevs.some((s) => s.path === d.path)).map((d) => ({ ...d, type: 'char' as const, fileMode: 0o666, uid: 0, gid: 0 })),
-    ...specDevs.map((d) => ({
-      path: d.path,
-      major: d.major ?? 0,
-      minor: d.minor ?? 0,
-      type: d.type === 'b' ? ('block' as const) : d.type === 'p' ? ('fifo' as const) : ('char' as const),
-      fileMode: (d.fileMode ?? 0o666) & 0o7777,
-      uid: d.uid ?? 0,
-      gid: d.gid ?? 0,
-    })),
-  ];
-  for (const d of devices) {
+  for (const d of containerDevices(spec)) {
     if (clean(d.path) === '/dev/ptmx') continue;
     const dest = run.secureJoin(run.rootfs, d.path);
     run.mkdirAll(dir(dest));
+    // "containers running in a user namespace are not allowed to mknod devices": the host's node
+    // is bound over an empty file (bindMountDeviceNode(): os.Create under umask 0, then MS_BIND).
+    if (userns) {
+      const f = run.exec({ op: 'write', path: dest, data: '', mode: 0o666 });
+      if (!f.ok && (f as { errno: Errno }).errno !== 'EEXIST') throw new RuncError(`error creating device nodes: open ${dest}: ${errText((f as { errno: Errno }).errno)}`, (f as { errno: Errno }).errno);
+      try {
+        run.mount(d.path, dest, 'bind', MS.BIND, '', d.path);
+      } catch (e) {
+        if (e instanceof RuncError) throw new RuncError(`error creating device nodes: ${e.message}`, e.errno);
+        throw e;
+      }
+      continue;
+    }
     const r = run.exec({ op: 'mknod', path: dest, type: d.type, mode: d.fileMode, major: d.major, minor: d.minor });
     if (!r.ok) {
       const code = (r as { errno: Errno }).errno;

@@ -76,7 +76,7 @@ const mapsArb = fc
     ...(gid === 'same' ? { gidMap: uidMap } : gid === 'other' ? { gidMap: other } : {}),
   }));
 
-const UNSHARE_USER_FLAGS: UnshareFlagName[][] = [['user', 'mnt'], ['user', 'mnt'], ['user'], ['mnt', 'user', 'net'], ['user', 'net']];
+const UNSHARE_USER_FLAGS: UnshareFlagName[][] = [['user', 'mnt'], ['user', 'mnt'], ['user'], ['mnt', 'user', 'net'], ['user', 'net'], ['user', 'mnt', 'ipc', 'pid'], ['user', 'ipc']];
 
 const unshareUserArb: fc.Arbitrary<PlanOp> = fc
   .tuple(fc.constantFrom(...UNSHARE_USER_FLAGS), mapsArb)
@@ -176,6 +176,26 @@ const recipeArb: fc.Arbitrary<PlanOp[]> = fc.oneof(
       { op: 'unshare', flags: ['user', 'mnt'], ...(deny ? { setgroups: 'deny' as const } : {}), uidMap: map, gidMap: map },
       { op: 'mount', source: 'u', target, fstype: 'tmpfs', flags: [] },
     ]),
+  },
+  {
+    // runc's init in a user namespace: the host's proc fully visible, unshare(CLONE_NEWUSER) with
+    // maps, then the other namespaces (with or without ipc and pid), and the init's proc and
+    // mqueue, which only a PID / IPC namespace of the new user namespace lets it mount. The
+    // mounts go on directories of their own, outside the vocabulary the outcome lists, since
+    // proc's top level is the machine's.
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...VALID_MAPS), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean())
+      .map(([map, hostProc, ipc, pid, net]): PlanOp[] => [
+        { op: 'mkdir', path: '/hp' },
+        { op: 'mkdir', path: '/cp' },
+        { op: 'mkdir', path: '/cq' },
+        ...(hostProc ? [{ op: 'mount', source: 'proc', target: '/hp', fstype: 'proc', flags: ['nosuid', 'nodev', 'noexec'] } as PlanOp] : []),
+        { op: 'unshare', flags: ['user'], uidMap: map, gidMap: map },
+        { op: 'unshare', flags: ['mnt', ...(net ? ['net' as const] : []), ...(ipc ? ['ipc' as const] : []), ...(pid ? ['pid' as const] : [])] },
+        { op: 'mount', source: 'proc', target: '/cp', fstype: 'proc', flags: [] },
+        { op: 'mount', source: 'mqueue', target: '/cq', fstype: 'mqueue', flags: [] },
+      ]),
   },
   {
     // A detached clone changed before it is attached (flags, propagation), then moved again.

@@ -30,7 +30,9 @@ import type { Path } from '../vfs/mount.js';
 import type { MountNamespace } from '../vfs/mount-namespace.js';
 import * as api from '../vfs/mount-api.js';
 import { CLONE_NEWNET, CLONE_NEWNS } from '../vfs/net-namespace.js';
+import { CLONE_NEWIPC } from '../vfs/ipc-namespace.js';
 import { CLONE_NEWUSER } from '../vfs/nsproxy-syscalls.js';
+import { CLONE_NEWPID } from '../vfs/pid.js';
 import type { UserNamespace } from '../vfs/user-namespace.js';
 import * as ms from '../vfs/mount-syscalls.js';
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, RENAME_EXCHANGE, RENAME_NOREPLACE, type Process } from '../vfs/process.js';
@@ -79,7 +81,7 @@ export const UMOUNT_FLAGS: Record<UmountFlagName, number> = {
 };
 
 /** CLONE_* value of each `unshare` namespace name. */
-export const UNSHARE_FLAGS: Record<UnshareFlagName, number> = { mnt: CLONE_NEWNS, net: CLONE_NEWNET, user: CLONE_NEWUSER };
+export const UNSHARE_FLAGS: Record<UnshareFlagName, number> = { mnt: CLONE_NEWNS, net: CLONE_NEWNET, user: CLONE_NEWUSER, ipc: CLONE_NEWIPC, pid: CLONE_NEWPID };
 
 /** open_tree(2) flag of each plan name (OPEN_TREE_CLOEXEC is always added). */
 export const OPEN_TREE_FLAGS: Record<OpenTreeFlagName, number> = { clone: api.OPEN_TREE_CLONE, recursive: api.AT_RECURSIVE, nofollow: AT_SYMLINK_NOFOLLOW };
@@ -198,7 +200,8 @@ class PlanRun {
   pseudoMounted = false;
 
   constructor(
-    readonly p: Process,
+    /** The plan's task: the sandbox's, until an `unshare` with `pid` hands the plan to its child. */
+    public p: Process,
     private readonly policy: boolean,
     private readonly policyOpts: PolicyOptions,
   ) {
@@ -213,6 +216,30 @@ class PlanRun {
   claimIndex(op: PlanOp): number {
     if (op.op === 'open_tree') return this.nextTree++;
     return makesUserns(op) ? this.nextUserns++ : -1;
+  }
+
+  /**
+   * unshare(2) of the op's namespaces (without flags, the contract's CLONE_NEWNS). With `user`,
+   * the maps are written by a task forked before the unshare and left in the parent user
+   * namespace, as a runtime's parent writes them.
+   */
+  private unshare(op: Extract<PlanOp, { op: 'unshare' }>, slot: number): void {
+    const p = this.p;
+    const names = op.flags ?? ['mnt'];
+    if (!names.includes('user')) {
+      p.unshare(bitsOf(UNSHARE_FLAGS, names));
+      if (names.includes('mnt')) this.remember();
+      return;
+    }
+    const writer = p.fork();
+    try {
+      p.unshare(bitsOf(UNSHARE_FLAGS, names));
+      if (names.includes('mnt')) this.remember();
+      writeMaps(writer, p.userNs, op);
+    } finally {
+      writer.exit();
+    }
+    this.userns[slot] = p.userNs;
   }
 
   /** The descriptor of tree `i`, or -1 (a closed descriptor: EBADF where the kernel looks). */
@@ -363,23 +390,10 @@ class PlanRun {
         return { ok: true };
       }
       case 'unshare': {
-        // Without flags, the contract's unshare(CLONE_NEWNS).
-        const names = op.flags ?? ['mnt'];
-        if (!names.includes('user')) {
-          p.unshare(bitsOf(UNSHARE_FLAGS, names));
-          if (names.includes('mnt')) this.remember();
-          return { ok: true };
-        }
-        // The map writer: a task forked before the unshare, left in the parent user namespace.
-        const writer = p.fork();
-        try {
-          p.unshare(bitsOf(UNSHARE_FLAGS, names));
-          if (names.includes('mnt')) this.remember();
-          writeMaps(writer, p.userNs, op);
-        } finally {
-          writer.exit();
-        }
-        this.userns[slot] = p.userNs;
+        this.unshare(op, slot);
+        // CLONE_NEWPID moves only the task's children (pid_namespaces(7)): the plan goes on in a
+        // child forked now, the new namespace's first task, as the native child does.
+        if (op.flags?.includes('pid')) this.p = p.fork();
         return { ok: true };
       }
       case 'userns': {
@@ -569,7 +583,7 @@ export class EmulatedSession {
 
   /** The plan's task, to look at the state between ops (its root and namespace move with it). */
   get process(): Process {
-    return this.sandbox.process;
+    return this.run.p;
   }
 
   /** Runs the next op; its result is also kept for the outcome. */
@@ -598,7 +612,7 @@ export class EmulatedSession {
     return {
       backend: 'emulated',
       results: [...this.results],
-      mountinfo: namespaces[this.sandbox.process.ns.index] ?? [],
+      mountinfo: namespaces[this.run.p.ns.index] ?? [],
       namespaces,
     };
   }

@@ -18,9 +18,11 @@ export const RENAME_FLAG_NAMES = ['noreplace', 'exchange'] as const;
 
 /**
  * `unshare`'s namespaces (docs/plan-format.md), by their /proc/PID/ns names: `mnt` is
- * CLONE_NEWNS, `net` CLONE_NEWNET, `user` CLONE_NEWUSER. Without `flags` an unshare is `["mnt"]`.
+ * CLONE_NEWNS, `net` CLONE_NEWNET, `user` CLONE_NEWUSER, `ipc` CLONE_NEWIPC, `pid` CLONE_NEWPID
+ * (after which the plan goes on in a child forked as the new namespace's first task). Without
+ * `flags` an unshare is `["mnt"]`.
  */
-export const UNSHARE_FLAG_NAMES = ['mnt', 'net', 'user'] as const;
+export const UNSHARE_FLAG_NAMES = ['mnt', 'net', 'user', 'ipc', 'pid'] as const;
 export type UnshareFlagName = (typeof UNSHARE_FLAG_NAMES)[number];
 
 /**

@@ -6,11 +6,13 @@
  * CAP_SYS_ADMIN in and which becomes sb->s_user_ns).
  *
  * A type declares its flags (`FileSystemType.fsFlags`); for the types that do not yet, the table
- * below gives the kernel's (6.18): tmpfs both (idmapped since 6.3), overlay, devpts, proc, sysfs
- * and cgroup2 FS_USERNS_MOUNT only, everything else (cgroup v1, 9p, the emulator's memfs) neither.
+ * below gives the kernel's (6.18): tmpfs both (idmapped since 6.3), overlay, devpts, proc, sysfs,
+ * mqueue and cgroup2 FS_USERNS_MOUNT only, everything else (cgroup v1, 9p, the emulator's memfs)
+ * neither.
  */
 import type { Credentials } from './creds.js';
 import type { FileSystemType } from './inode.js';
+import type { NsTask } from './kernel.js';
 import type { NetNamespace } from './net-namespace.js';
 import { INIT_USER_NS, type UserNamespace } from './user-namespace.js';
 
@@ -25,6 +27,7 @@ const KERNEL_FS_FLAGS: Readonly<Record<string, number>> = {
   devpts: FS_USERNS_MOUNT,
   proc: FS_USERNS_MOUNT,
   sysfs: FS_USERNS_MOUNT,
+  mqueue: FS_USERNS_MOUNT,
   cgroup2: FS_USERNS_MOUNT,
 };
 
@@ -40,23 +43,42 @@ export function setNetNsOwner(net: NetNamespace, ns: UserNamespace): void {
   netOwners.set(net, ns);
 }
 
-/**
- * fc->user_ns of a new superblock of `type` made by `creds` in `net`: proc's is its pid
- * namespace's owner and cgroup2's its cgroup namespace's, which are the machine's here (pid and
- * cgroup namespaces are not modelled); sysfs's is the network namespace's owner
- * (kobj_ns_current_may_mount()); every other type's the mounting task's.
- */
-export function fsContextUserNs(type: FileSystemType, creds: Credentials, net: NetNamespace): UserNamespace {
-  if (type.name === 'proc' || type.name === 'cgroup2') return INIT_USER_NS;
-  if (type.name === 'sysfs') return netOwners.get(net) ?? INIT_USER_NS;
-  return creds.userNs;
+/** What of the mounting task decides a new superblock's user namespace: its credentials and namespaces. */
+export interface MountingTask extends NsTask {
+  readonly creds: Credentials;
+  readonly netns: NetNamespace;
 }
 
 /**
- * mount_capable(): CAP_SYS_ADMIN over the new superblock's user namespace for a FS_USERNS_MOUNT
- * type, over the whole machine for any other.
+ * fc->user_ns of a new superblock of `type` made by `task`: proc's is the owner of the task's
+ * active PID namespace (proc_init_fs_context()), mqueue's the owner of its IPC namespace
+ * (mqueue_init_fs_context()), sysfs's the owner of its network namespace
+ * (sysfs_init_fs_context()); cgroup2's is its cgroup namespace's, the machine's here (cgroup
+ * namespaces are not modelled); every other type's the user namespace of the task's
+ * credentials. So root of a user namespace mounts proc only from a PID namespace that
+ * namespace owns, mqueue only from such an IPC namespace, sysfs only from such a network
+ * namespace (measured on 6.18: test/kernel/facts/pid-ipc-ns.json).
  */
-export function mountCapable(type: FileSystemType, creds: Credentials, net: NetNamespace, cap: number): boolean {
-  if (!(fsFlags(type) & FS_USERNS_MOUNT)) return creds.capable(cap);
-  return creds.nsCapable(fsContextUserNs(type, creds, net), cap);
+export function fsContextUserNs(type: FileSystemType, task: MountingTask): UserNamespace {
+  switch (type.name) {
+    case 'proc':
+      return task.pidNs.owner;
+    case 'mqueue':
+      return task.ipcNs.owner;
+    case 'sysfs':
+      return netOwners.get(task.netns) ?? INIT_USER_NS;
+    case 'cgroup2':
+      return INIT_USER_NS;
+    default:
+      return task.creds.userNs;
+  }
+}
+
+/**
+ * mount_capable(): CAP_SYS_ADMIN (`cap`) over the new superblock's user namespace for a
+ * FS_USERNS_MOUNT type, over the whole machine for any other.
+ */
+export function mountCapable(type: FileSystemType, task: MountingTask, cap: number): boolean {
+  if (!(fsFlags(type) & FS_USERNS_MOUNT)) return task.creds.capable(cap);
+  return task.creds.nsCapable(fsContextUserNs(type, task), cap);
 }

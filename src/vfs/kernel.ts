@@ -1,7 +1,8 @@
 /**
  * Kernel: the machine-wide state one emulated kernel holds — the filesystem-type registry, the
- * id allocators (mount ids, peer-group ids, anonymous device minors), the PID namespace (the
- * emulator has one, init_pid_ns: pid.ts) and the task in a syscall now (`current`), the clock,
+ * id allocators (mount ids, peer-group ids, anonymous device minors), the initial PID namespace
+ * (init_pid_ns, the root of the tree pid.ts describes), the IPC namespaces (ipc-namespace.ts)
+ * and the task in a syscall now (`current`), the clock,
  * the mount namespaces, each superblock's mounts, the 9P transports a 9p mount may use (in-process channels
  * by virtio tag, the embedder's dialer) — and the mount-object primitives that need them: making,
  * cloning (clone_mnt), copying (copy_tree) and releasing mounts. Many `Process`es share one
@@ -11,6 +12,7 @@ import type { Credentials } from './creds.js';
 import { Dentry } from './dentry.js';
 import { errno } from './errno.js';
 import { IdAllocator } from './ids.js';
+import { IpcNamespace } from './ipc-namespace.js';
 import { makedev, type FileSystemType, type FsContext, type P9Channel, type P9Dialer, type P9Transports, type SuperBlock } from './inode.js';
 import { MNT_LOCKED, Mount, type Path } from './mount.js';
 import { attachMnt, MountNamespace } from './mount-namespace.js';
@@ -34,12 +36,22 @@ export interface KernelOptions {
 }
 
 /**
- * The context a superblock gets, with what proc needs of the tasks: the mounting task's PID
- * namespace (proc_fill_super()'s task_active_pid_ns(current)) and `current`, for /proc/self.
+ * The context a superblock gets, with what proc and mqueue need of the tasks: the mounting
+ * task's active PID namespace (proc_fill_super()'s task_active_pid_ns(current)) and `current`,
+ * for /proc/self; its IPC namespace (mqueue_init_fs_context()'s current->nsproxy->ipc_ns).
  */
 export interface TaskFsContext extends FsContext {
   readonly pidNs?: PidNamespace;
   readonly current?: () => Process | null;
+  readonly ipcNs?: IpcNamespace;
+}
+
+/** The namespaces of a task that a new superblock may belong to (what `fsContext` reads). */
+export interface NsTask {
+  /** task_active_pid_ns(). */
+  readonly pidNs: PidNamespace;
+  /** nsproxy->ipc_ns. */
+  readonly ipcNs: IpcNamespace;
 }
 
 /** What the kernel knows of a task: where its root and cwd are, and how to move them. */
@@ -61,8 +73,10 @@ export class Kernel {
   readonly propagation: Propagation;
   /** 9P transports: in-process servers by virtio tag (`registerP9Channel`) and the dialer. */
   readonly p9: P9Transports;
-  /** init_pid_ns: every task's pid comes from it. */
+  /** init_pid_ns: the root of the PID namespace tree, a sandbox's first task's. */
   readonly pidNs: PidNamespace;
+  /** IPC namespaces in creation order; the first is init_ipc_ns, every task's to begin with. */
+  readonly ipcNamespaces: IpcNamespace[] = [new IpcNamespace(0)];
   /** current: the task whose syscall is running (Process.sys() sets it), null between syscalls. */
   current: Process | null = null;
   private readonly mountIds = new IdAllocator(1);
@@ -114,8 +128,24 @@ export class Kernel {
     return ns;
   }
 
-  /** The context a filesystem gets for a new superblock made by `creds` in network namespace `netns`. */
-  fsContext(creds: Credentials, netns: NetNamespace = this.initNetNs): TaskFsContext {
+  /** The IPC namespace the machine boots with (init_ipc_ns). */
+  get initIpcNs(): IpcNamespace {
+    return this.ipcNamespaces[0]!;
+  }
+
+  /** create_ipc_ns(): a new IPC namespace owned by `owner`. */
+  newIpcNamespace(owner: UserNamespace): IpcNamespace {
+    const ns = new IpcNamespace(this.ipcNamespaces.length, owner);
+    this.ipcNamespaces.push(ns);
+    return ns;
+  }
+
+  /**
+   * The context a filesystem gets for a new superblock made by `creds` in network namespace
+   * `netns`, in the PID and IPC namespaces of `task` (by default the task in a syscall now;
+   * the machine's first ones when there is none, as at boot).
+   */
+  fsContext(creds: Credentials, netns: NetNamespace = this.initNetNs, task: NsTask | null = this.current): TaskFsContext {
     return {
       creds,
       netns,
@@ -123,7 +153,8 @@ export class Kernel {
       totalRamPages: this.totalRamPages,
       anonDev: () => makedev(0, this.anonMinors.alloc()),
       p9: this.p9,
-      pidNs: this.pidNs,
+      pidNs: task?.pidNs ?? this.pidNs,
+      ipcNs: task?.ipcNs ?? this.initIpcNs,
       current: () => this.current,
     };
   }

@@ -34,7 +34,7 @@ export function mountDirOf(p: Path): MountDir {
  */
 export function taskFsContext(p: Process, params?: FsContext['params']): FsContext {
   return {
-    ...p.kernel.fsContext(p.creds, p.netns),
+    ...p.kernel.fsContext(p.creds, p.netns, p),
     resolveDir: (path: string) => mountDirOf(p.resolve(path, true)),
     isMounted: (sb: SuperBlock) => p.kernel.mountsOf(sb).size > 0,
     ...(params ? { params } : {}),

@@ -375,14 +375,14 @@ function newMount(p: Process, path: Path, fstype: string | null, sbFlags: number
   // vfs_parse_fs_string(fc, "subtype", …) before the data's words (mount(2) only: fsopen(2)
   // looks the type up the same way but passes no subtype, and fsconfig's `params` are its own).
   if (subtype !== null && params === undefined) data = data === '' ? `subtype=${subtype}` : `subtype=${subtype},${data}`;
-  if (!mountCapable(type, p.creds, p.netns, Cap.SYS_ADMIN)) throw errno('EPERM');
+  if (!mountCapable(type, p, Cap.SYS_ADMIN)) throw errno('EPERM');
   // Judged before the superblock is made (the kernel makes it, then drops it): a sysfs
   // superblock is the network namespace's, and a refused mount must not leave one behind.
   const locked = mountTooRevealing(p.ns, type, mntFlags);
   if (locked === null) throw errno('EPERM');
   // vfs_kern_mount() with the task's context (mount-dir.ts): overlayfs resolves its layers as `p`.
   const sb = type.mount(taskFsContext(p, params), source ?? 'none', sbFlags, data);
-  setSbUserNs(sb, fsContextUserNs(type, p.creds, p.netns));
+  setSbUserNs(sb, fsContextUserNs(type, p));
   const m = p.kernel.mountOf(sb, p.kernel.sbRoot(sb), source ?? 'none', mntFlags | locked);
   try {
     const at = lockMount(path);

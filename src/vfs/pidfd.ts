@@ -170,11 +170,12 @@ export function pidfdPid(p: Process, fd: number): Pid {
 
 /**
  * pidfd_open(2): EINVAL for flags other than PIDFD_NONBLOCK or a pid ≤ 0; ESRCH for a number no
- * task holds (a zombie's still counts: measured).
+ * task holds in the caller's active PID namespace (find_get_pid(); a zombie's still counts:
+ * measured).
  */
 export function pidfdOpen(p: Process, pid: number, flags: number): number {
   if (flags & ~PIDFD_NONBLOCK || pid <= 0) throw errno('EINVAL');
-  const obj = p.kernel.pidNs.find(pid);
+  const obj = p.pidNs.find(pid);
   if (!obj?.task) throw taskErrno('ESRCH');
   return installPidfd(p, obj, flags);
 }
@@ -194,13 +195,14 @@ export function pidfdSendSignal(p: Process, fd: number, sig: number, flags: numb
 }
 
 /**
- * kill(2) to one task by number: whatever task holds the number now. EINVAL for pid ≤ 0
- * (process groups and "every task" are not modelled), ESRCH for a number no task holds.
+ * kill(2) to one task by number: whatever task holds the number now in the caller's active PID
+ * namespace (find_vpid()). EINVAL for pid ≤ 0 (process groups and "every task" are not
+ * modelled), ESRCH for a number no task holds there.
  */
 export function kill(p: Process, pid: number, sig: number): void {
   if (!Number.isInteger(sig) || sig < 0 || sig > 64) throw errno('EINVAL');
   if (pid <= 0) throw errno('EINVAL');
-  const task = p.kernel.pidNs.find(pid)?.task;
+  const task = p.pidNs.find(pid)?.task;
   if (!task) throw taskErrno('ESRCH');
   sendSignal(p.creds, task, sig);
 }

@@ -1,6 +1,7 @@
 /**
- * Process: a task — credentials, umask, root and cwd (fs_struct), mount and network namespaces
- * (nsproxy), fd table — and its syscalls as methods with the names and arguments of the C calls.
+ * Process: a task — credentials, umask, root and cwd (fs_struct), its mount, network, IPC and
+ * children's PID namespaces (nsproxy), its pid, fd table — and its syscalls as methods with the
+ * names and arguments of the C calls.
  *
  * The methods are thin: each names its syscall for the error (`sys()` stamps a `SysError` with
  * the syscall name and the path(s)) and hands the task to the family that implements it, one
@@ -15,7 +16,8 @@
  * - xattr-syscalls.ts: the xattr calls (fs/xattr.c)
  * - mount-syscalls.ts: mount, umount2, pivot_root, setns, mountinfo (fs/namespace.c)
  * - mount-api.ts: open_tree, mount_setattr, move_mount (fs/namespace.c)
- * - nsproxy-syscalls.ts: unshare (kernel/fork.c, kernel/nsproxy.c)
+ * - nsproxy-syscalls.ts: unshare of the user, mount, network, IPC and PID namespaces
+ *   (kernel/fork.c, kernel/nsproxy.c)
  * - userns-syscalls.ts: /proc/PID/{uid_map,gid_map,setgroups} writes, getresuid, getresgid
  *   (kernel/user_namespace.c, kernel/sys.c)
  * - cred-syscalls.ts: setgroups, setresgid, setresuid, capset (kernel/groups.c, kernel/sys.c,
@@ -26,7 +28,9 @@
  *   namespace at open (/proc/PID/{uid_map,gid_map,setgroups}, fs/nsfs.c)
  *
  * Invariants: `root` and `cwd` each pin their mount (`Mount.refs`) and move only through
- * `setRoot` and `setCwd`; the task holds its `pid` from construction until it is reaped, and is
+ * `setRoot` and `setCwd`; the task holds its `pid` from construction until it is reaped (it is
+ * allocated in the PID namespace its parent gives children, which is then its active one and
+ * never changes; `pidNsForChildren` is that one until unshare(CLONE_NEWPID)), and is
  * in its kernel's task list from construction until it exits (`exit()` or a fatal signal), which
  * closes every descriptor; after that it is a zombie until its parent waits for it (task.ts).
  */
@@ -54,7 +58,8 @@ import * as xattrSys from './xattr-syscalls.js';
 import * as usernsSys from './userns-syscalls.js';
 import type { UserNamespace } from './user-namespace.js';
 import * as nsFiles from './ns-files.js';
-import type { Pid } from './pid.js';
+import type { IpcNamespace } from './ipc-namespace.js';
+import { unallocPid, type Pid, type PidNamespace } from './pid.js';
 import * as pidfdSys from './pidfd.js';
 import { CLD_EXITED, CLONE_PIDFD, copyProcess, doExit, type ExitInfo } from './task.js';
 import * as waitSys from './wait.js';
@@ -86,9 +91,15 @@ export class Process implements WalkTask {
   ns: MountNamespace;
   /** The task's network namespace (nsproxy->net_ns): init_net until it unshares one. */
   netns: NetNamespace;
+  /** The task's IPC namespace (nsproxy->ipc_ns): init_ipc_ns until it unshares one. */
+  ipcNs: IpcNamespace;
+  /**
+   * nsproxy->pid_ns_for_children: where its children's pids are allocated. Its active namespace
+   * (`pidNs`) to begin with; unshare(CLONE_NEWPID) sets a new child of it.
+   */
+  pidNsForChildren: PidNamespace;
   fds = new FdTable();
-  /** The task's struct pid (pid.ts), held until it is reaped. */
-  readonly pid: Pid;
+  private _pid: Pid;
   /** The parent that waits for it; null for a first task and for an orphan (its reaper reaps at once). */
   realParent: Process | null = null;
   readonly children = new Set<Process>();
@@ -97,17 +108,23 @@ export class Process implements WalkTask {
   /** What a wait reports once it has exited. */
   exitInfo: ExitInfo | undefined;
 
-  /** A first task: pid from the kernel's namespace (EAGAIN when every number is taken), no parent. */
+  /**
+   * A first task: pid from `pidNs` (init_pid_ns by default; EAGAIN when every number is taken,
+   * ENOMEM when the namespace's init has exited), no parent.
+   */
   constructor(
     readonly kernel: Kernel,
     ns: MountNamespace,
     root: Path,
     creds: Credentials = Credentials.root(),
+    pidNs: PidNamespace = kernel.pidNs,
   ) {
-    this.pid = kernel.pidNs.alloc();
-    this.pid.task = this;
+    this._pid = pidNs.alloc();
+    this._pid.task = this;
+    this.pidNsForChildren = pidNs;
     this.ns = ns;
     this.netns = kernel.initNetNs;
+    this.ipcNs = kernel.initIpcNs;
     this.creds = creds;
     this.root = root;
     this.cwd = root;
@@ -122,31 +139,61 @@ export class Process implements WalkTask {
 
   /**
    * clone(2) with the flags task.ts models (CLONE_FILES, CLONE_PIDFD, CLONE_NEWUSER, CLONE_NEWNS,
-   * CLONE_NEWNET; EINVAL for others): the child, and with CLONE_PIDFD a pidfd of it in this
-   * task's table (-1 otherwise).
+   * CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWPID; EINVAL for others): the child; clone's value,
+   * the child's number in this task's PID namespace (which is not the child's getpid() once
+   * the child is in a namespace of its own); and with CLONE_PIDFD a pidfd of it in this task's
+   * table (-1 otherwise).
    *
    * @example
    * ```ts
-   * const { child, pidfd } = p.clone(CLONE_NEWUSER | CLONE_PIDFD);
+   * const { child, pid, pidfd } = p.clone(CLONE_NEWUSER | CLONE_PIDFD);
+   * p.open(`/proc/${pid}/uid_map`, O_WRONLY); // the child's, in a proc of p's PID namespace
    * p.pidfdSendSignal(pidfd, 0); // ESRCH once child has exited and been reaped
    * ```
    */
-  clone(flags: number): { child: Process; pidfd: number } {
+  clone(flags: number): { child: Process; pid: number; pidfd: number } {
     return this.sys('clone', undefined, () => {
       const child = copyProcess(this, flags);
-      return { child, pidfd: flags & CLONE_PIDFD ? pidfdSys.installPidfd(this, child.pid, 0) : -1 };
+      return { child, pid: child.pid.nrIn(this.pidNs), pidfd: flags & CLONE_PIDFD ? pidfdSys.installPidfd(this, child.pid, 0) : -1 };
     });
   }
 
-  /** @internal A child of this task with copies of its state but the descriptor table (task.ts). */
+  /** The task's struct pid (pid.ts), held until it is reaped. */
+  get pid(): Pid {
+    return this._pid;
+  }
+
+  /** task_active_pid_ns(): the PID namespace its pid was allocated in, whose numbers it sees. */
+  get pidNs(): PidNamespace {
+    return this._pid.ns;
+  }
+
+  /**
+   * @internal A child of this task with copies of its state but the descriptor table (task.ts),
+   * its pid from this task's `pidNsForChildren` (alloc_pid(): EAGAIN, ENOMEM).
+   */
   spawn(): Process {
-    const p = new Process(this.kernel, this.ns, this.root, this.creds);
+    const p = new Process(this.kernel, this.ns, this.root, this.creds, this.pidNsForChildren);
     p.realParent = this;
     this.children.add(p);
     p.setCwd(this.cwd);
     p.netns = this.netns;
+    p.ipcNs = this.ipcNs;
     p.umask = this.umask;
     return p;
+  }
+
+  /**
+   * @internal clone(CLONE_NEWPID) (task.ts): the child made before its namespaces gets its pid
+   * in the new namespace `ns` instead, as copy_process() allocates it after copy_namespaces();
+   * the first allocation is undone, cursors included. Only before anything has seen the child.
+   */
+  movePid(ns: PidNamespace): void {
+    unallocPid(this._pid);
+    const pid = ns.alloc();
+    this._pid = pid;
+    pid.task = this;
+    this.pidNsForChildren = ns;
   }
 
   /** @internal close(2) of a descriptor as the task exits. */
@@ -475,7 +522,11 @@ export class Process implements WalkTask {
 
   // ---------------------------------------------------------------- namespaces (nsproxy-syscalls.ts)
 
-  /** unshare(2) of CLONE_NEWUSER, CLONE_NEWNS and CLONE_NEWNET, the namespaces the emulator models. */
+  /**
+   * unshare(2) of CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWIPC and CLONE_NEWPID, the
+   * namespaces the emulator models. CLONE_NEWPID moves the task's future children only: fork
+   * after it, and the child is the new namespace's pid 1.
+   */
   unshare(flags: number): void {
     this.sys('unshare', undefined, () => nsSys.unshare(this, flags));
   }
@@ -498,13 +549,16 @@ export class Process implements WalkTask {
 
   // ---------------------------------------------------------------- tasks (task.ts, wait.ts, pidfd.ts)
 
-  /** getpid(2). */
+  /** getpid(2): pid_vnr(), its number in its active PID namespace. */
   getpid(): number {
     return this.pid.nr;
   }
-  /** getppid(2): 0 without a parent (the reaper is outside the model). */
+  /**
+   * getppid(2): the parent's number in this task's PID namespace; 0 without a parent (the
+   * reaper is outside the model) or when the parent is outside it (a namespace's init).
+   */
   getppid(): number {
-    return this.realParent?.pid.nr ?? 0;
+    return this.realParent?.pid.nrIn(this.pidNs) ?? 0;
   }
   /** kill(2) of one task by number (pid > 0). */
   kill(pid: number, sig: number): void {

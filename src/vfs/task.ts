@@ -6,10 +6,17 @@
  *
  * States: a task runs from clone until `exit()` or a fatal signal; then it is a zombie — its
  * files, fs root and cwd and namespaces (nsproxy) are gone, its credentials and its pid stay —
- * until its parent waits for it (wait.ts), when it is released and its pid number goes back to
- * the namespace (pid.ts). A task whose parent has exited, or that never had one (a `Sandbox`'s
+ * until its parent waits for it (wait.ts), when it is released and its pid numbers go back to
+ * their namespaces (pid.ts). A task whose parent has exited, or that never had one (a `Sandbox`'s
  * first task), is released at exit at once: the emulator's child reaper (init) reaps without
  * delay. Zombie children of an exiting task are released the same way.
+ *
+ * When the init (pid 1) of a PID namespace other than init_pid_ns exits, every other task of
+ * the namespace and of the namespaces below it is killed with SIGKILL and no task can join it
+ * any more (zap_pid_ns_processes(), measured on 6.18: test/kernel/facts/pid-ipc-ns.json,
+ * "pids"); the killed tasks whose parent is outside stay zombies for it, and until they are
+ * reaped the init is not yet waitable (the kernel's init sleeps in zap_pid_ns_processes() until
+ * its namespace holds no other pid; here it is a zombie that wait.ts passes over meanwhile).
  *
  * Not modelled: threads (every task is a thread-group leader), signal handlers and masks (every
  * signal takes its default action: terminate, or ignore for SIGCHLD, SIGCONT, SIGURG and
@@ -20,8 +27,10 @@
 import { Cap, type Credentials } from './creds.js';
 import { errno, type Errno } from './errno.js';
 import type { FdTable } from './file.js';
+import { CLONE_NEWIPC } from './ipc-namespace.js';
 import { CLONE_NEWNET, CLONE_NEWNS } from './net-namespace.js';
 import { CLONE_NEWUSER, unshare } from './nsproxy-syscalls.js';
+import { CLONE_NEWPID, freePid, unallocPid } from './pid.js';
 import type { Process } from './process.js';
 
 export const CLONE_VM = 0x100;
@@ -47,8 +56,10 @@ export const CLD_KILLED = 2;
 const IGNORED = new Set([17, 18, 23, 28]);
 const STOPS = new Set([19, 20, 21, 22]);
 
+/** The namespace flags clone(2) takes to unshare(2)'s rules. */
+const NS_FLAGS = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID;
 /** The clone flags the emulator models. */
-const MODELLED = CLONE_FILES | CLONE_PIDFD | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET;
+const MODELLED = CLONE_FILES | CLONE_PIDFD | NS_FLAGS;
 
 /**
  * ESRCH and ECHILD are not in errno.ts's table yet; until they are, a `SysError` of either
@@ -70,29 +81,31 @@ export interface ExitInfo {
 /**
  * copy_process() for the flags the emulator models: a child of `parent` with a copy of its
  * credentials, root, cwd, umask and namespaces, and a copy of its descriptor table (shared with
- * CLONE_FILES); CLONE_NEWUSER, CLONE_NEWNS and CLONE_NEWNET give the child new namespaces with
- * unshare(2)'s rules (nsproxy-syscalls.ts). A flag not modelled is EINVAL, as are the kernel's
- * own bad combinations (CLONE_NEWUSER or CLONE_NEWNS with CLONE_FS). A failed clone leaves
- * nothing behind, the pid allocation cursor included (the kernel allocates the pid after the
- * namespaces). CLONE_PIDFD's descriptor is made by the caller (pidfd.ts).
+ * CLONE_FILES), its pid from the parent's `pidNsForChildren` (EAGAIN, ENOMEM: pid.ts);
+ * CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWIPC and CLONE_NEWPID give the child new
+ * namespaces with unshare(2)'s rules (nsproxy-syscalls.ts), judged against the parent's active
+ * PID namespace (EINVAL for CLONE_NEWPID once the parent has unshared one, measured), and with
+ * CLONE_NEWPID the child is pid 1 of its new namespace. A flag not modelled is EINVAL, as are
+ * the kernel's own bad combinations (CLONE_NEWUSER or CLONE_NEWNS with CLONE_FS). A failed
+ * clone leaves nothing behind, the pid allocation cursors included (the kernel allocates the
+ * pid after the namespaces). CLONE_PIDFD's descriptor is made by the caller (pidfd.ts).
  */
 export function copyProcess(parent: Process, flags: number): Process {
   if (flags & CLONE_FS && flags & (CLONE_NEWUSER | CLONE_NEWNS)) throw errno('EINVAL');
   if (flags & ~MODELLED) throw errno('EINVAL');
-  const pidNs = parent.kernel.pidNs;
-  const mark = pidNs.mark;
   const child = parent.spawn();
   if (flags & CLONE_FILES) {
     child.fds = parent.fds;
     filesUsers.set(parent.fds, (filesUsers.get(parent.fds) ?? 1) + 1);
   } else child.fds = parent.fds.clone();
-  const nsFlags = flags & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET);
+  const nsFlags = flags & NS_FLAGS;
   try {
-    if (nsFlags) unshare(child, nsFlags);
+    if (nsFlags) unshare(child, nsFlags, parent.pidNs);
+    if (nsFlags & CLONE_NEWPID) child.movePid(child.pidNsForChildren);
   } catch (e) {
     dropResources(child);
     detachFromParent(child);
-    pidNs.unalloc(child.pid, mark);
+    unallocPid(child.pid);
     throw e;
   }
   return child;
@@ -125,6 +138,7 @@ export function doExit(t: Process, info: ExitInfo): void {
   dropResources(t);
   t.exitInfo = info;
   t.exitState = 'zombie';
+  if (isChildReaper(t)) zapPidNsProcesses(t);
   // forget_original_parent(): the reaper takes the children.
   for (const c of [...t.children]) {
     detachFromParent(c);
@@ -133,11 +147,43 @@ export function doExit(t: Process, info: ExitInfo): void {
   if (!t.realParent) releaseTask(t);
 }
 
-/** release_task(): the zombie is gone and its pid number free (the `Pid` object stays, task-less). */
+/** release_task(): the zombie is gone and its pid numbers free (the `Pid` object stays, task-less). */
 export function releaseTask(t: Process): void {
   detachFromParent(t);
   t.exitState = 'dead';
-  t.kernel.pidNs.free(t.pid);
+  freePid(t.pid);
+}
+
+/**
+ * Whether `t` is the init of a PID namespace below init_pid_ns (its child_reaper, pid 1). A
+ * sandbox's first task is pid 1 of init_pid_ns, whose end the kernel does not survive; it ends
+ * alone here.
+ */
+function isChildReaper(t: Process): boolean {
+  return t.pidNs.level > 0 && t.pid.nr === 1;
+}
+
+/**
+ * zap_pid_ns_processes(): no task may join the namespace any more (disable_pid_allocation()),
+ * and every other task in it or below it is killed with SIGKILL (its own children are then
+ * released by forget_original_parent(), as the kernel's init reaps them).
+ */
+function zapPidNsProcesses(init: Process): void {
+  const ns = init.pidNs;
+  ns.disable();
+  for (const nr of ns.numbers()) {
+    const task = ns.find(nr)?.task;
+    if (task && task !== init && task.exitState === 'running') doExit(task, { code: CLD_KILLED, status: SIGKILL });
+  }
+}
+
+/**
+ * Whether a zombie may be reaped yet: the init of a namespace still holding other pids (killed
+ * tasks whose parent is outside, not yet reaped) is still in zap_pid_ns_processes() (measured:
+ * a WNOHANG wait for it finds nothing until they are reaped).
+ */
+export function reapable(t: Process): boolean {
+  return t.exitState === 'zombie' && !(isChildReaper(t) && t.pidNs.allocated > 1);
 }
 
 /**

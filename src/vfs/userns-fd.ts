@@ -66,8 +66,8 @@ function closeQuietly(p: Process, fd: number): void {
  */
 export function getUsernsFd(p: Process, uidMaps: readonly IdMapping[], gidMaps: readonly IdMapping[], opts: UsernsFdOptions = {}): number {
   const proc = opts.proc ?? '/proc';
-  const { child, pidfd } = p.clone(CLONE_NEWUSER | CLONE_PIDFD);
-  const pid = child.getpid();
+  // clone's value: the child's pid as the caller's PID namespace numbers it (its /proc).
+  const { pid, pidfd } = p.clone(CLONE_NEWUSER | CLONE_PIDFD);
   const fds = { ns: -1, uid: -1, setgroups: -1, gid: -1 };
   try {
     opts.afterClone?.(pid);
@@ -106,8 +106,7 @@ export function getUsernsFd(p: Process, uidMaps: readonly IdMapping[], gidMaps: 
  */
 export function getUsernsFdByPid(p: Process, uidMaps: readonly IdMapping[], gidMaps: readonly IdMapping[], opts: UsernsFdOptions = {}): number {
   const proc = opts.proc ?? '/proc';
-  const { child } = p.clone(CLONE_NEWUSER);
-  const pid = child.getpid();
+  const { pid } = p.clone(CLONE_NEWUSER);
   const writeFile = (name: string, data: Uint8Array): void => {
     const fd = p.open(`${proc}/${pid}/${name}`, O_WRONLY);
     try {

@@ -8,11 +8,17 @@
  * kernel itself gives a PIDFD_NONBLOCK pidfd (measured on 6.18). WNOHANG returns null (the
  * kernel's zeroed siginfo, or wait4's 0). Stopped and continued children are not modelled, so
  * WSTOPPED and WCONTINUED never report anything.
+ *
+ * Pid numbers are the waiter's: a P_PID or wait4 pid is looked up in its active PID namespace
+ * (find_get_pid()), and si_pid is the child's number there (task_pid_nr_ns()) — a child that is
+ * the init of a new namespace is pid 1 to itself and its fork value to its parent (measured on
+ * 6.18: test/kernel/facts/pid-ipc-ns.json, "pids"). The init of a namespace whose other tasks are
+ * not all reaped is not waitable yet (task.ts reapable()).
  */
 import { errno } from './errno.js';
 import { pidfdPid } from './pidfd.js';
 import type { Process } from './process.js';
-import { releaseTask, taskErrno, waitStatus } from './task.js';
+import { reapable, releaseTask, taskErrno, waitStatus } from './task.js';
 
 export const P_ALL = 0;
 export const P_PID = 1;
@@ -58,7 +64,8 @@ export function waitid(p: Process, idtype: number, id: number, options: number):
   if (idtype === P_ALL) match = () => true;
   else if (idtype === P_PID) {
     if (id <= 0) throw errno('EINVAL');
-    match = (c) => c.pid.nr === id;
+    const pid = p.pidNs.find(id);
+    match = (c) => c.pid === pid;
   } else if (idtype === P_PIDFD) {
     if (id < 0) throw errno('EINVAL');
     // A PIDFD_NONBLOCK pidfd makes the kernel answer EAGAIN instead of sleeping: so does every wait here.
@@ -75,7 +82,8 @@ export function waitid(p: Process, idtype: number, id: number, options: number):
 export function wait4(p: Process, pid: number, options: number): [number, number] {
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) throw errno('EINVAL');
   if (pid === 0 || pid < -1) throw errno('EINVAL');
-  const r = doWait(p, pid === -1 ? () => true : (c) => c.pid.nr === pid, options | WEXITED);
+  const obj = pid === -1 ? undefined : p.pidNs.find(pid);
+  const r = doWait(p, pid === -1 ? () => true : (c) => c.pid === obj, options | WEXITED);
   return r === null ? [0, 0] : [r.pid, waitStatus(r)];
 }
 
@@ -83,13 +91,13 @@ export function wait4(p: Process, pid: number, options: number): [number, number
 function doWait(p: Process, match: (c: Process) => boolean, options: number): WaitInfo | null {
   const eligible = [...p.children].filter(match);
   if (eligible.length === 0) throw taskErrno('ECHILD');
-  const zombie = options & WEXITED ? eligible.find((c) => c.exitState === 'zombie') : undefined;
+  const zombie = options & WEXITED ? eligible.find(reapable) : undefined;
   if (!zombie) {
     if (options & WNOHANG) return null;
     throw errno('EAGAIN');
   }
   const info = zombie.exitInfo!;
-  const r: WaitInfo = { pid: zombie.pid.nr, uid: p.creds.userNs.fromKuidMunged(zombie.creds.ruid), code: info.code, status: info.status };
+  const r: WaitInfo = { pid: zombie.pid.nrIn(p.pidNs), uid: p.creds.userNs.fromKuidMunged(zombie.creds.ruid), code: info.code, status: info.status };
   if (!(options & WNOWAIT)) releaseTask(zombie);
   return r;
 }

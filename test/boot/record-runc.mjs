@@ -164,15 +164,26 @@ function shellQuote(s) {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Whether an example's container has a user namespace (runc then binds the host's /dev nodes). */
+export function usesUserns(name) {
+  const spec = JSON.parse(readFileSync(join(EXAMPLES, name, 'config.json'), 'utf8'));
+  return (spec.linux?.namespaces ?? []).some((n) => n.type === 'user');
+}
+
+/** The host mount points outside the bundle that a user-namespaced container's prediction reads. */
+export const USERNS_HOST_MOUNTPOINTS = ['/dev', '/proc', '/sys', '/sys/fs/cgroup'];
+
 /**
- * The lines of a mount table at and under `top`, with `top` renamed RECORDING_TOP (NAME.host-mounts).
+ * The lines of a mount table at and under `top`, with `top` renamed RECORDING_TOP (NAME.host-mounts),
+ * and the lines mounted exactly at one of `also` (USERNS_HOST_MOUNTPOINTS for a user-namespaced
+ * example: the host's /dev its device binds come from, the proc and sysfs that let it mount its own).
  */
-export function recordedHostMounts(mountinfo, top) {
+export function recordedHostMounts(mountinfo, top, also = []) {
   return mountinfo
     .split('\n')
     .filter((l) => {
       const mp = l.split(' ')[4] ?? '';
-      return mp === top || mp.startsWith(`${top}/`);
+      return mp === top || mp.startsWith(`${top}/`) || also.includes(mp);
     })
     .map((l) => l.split(top).join(RECORDING_TOP))
     .join('\n') + '\n';
@@ -257,7 +268,7 @@ function main(args) {
   writeFileSync(join(RECORDINGS, 'host.json'), JSON.stringify(hostSources(), null, 1) + '\n');
   for (const name of names) {
     const r = runExample(name);
-    if (hostMounts(name).length) writeFileSync(join(RECORDINGS, `${name}.host-mounts`), recordedHostMounts(r.hostMountinfo, r.top));
+    if (hostMounts(name).length || usesUserns(name)) writeFileSync(join(RECORDINGS, `${name}.host-mounts`), recordedHostMounts(r.hostMountinfo, r.top, usesUserns(name) ? USERNS_HOST_MOUNTPOINTS : []));
     if (r.status === 0) {
       writeFileSync(join(RECORDINGS, `${name}.mountinfo`), r.stdout);
       console.log(`${name}: ${r.stdout.split('\n').filter(Boolean).length} mounts`);

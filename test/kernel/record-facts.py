@@ -35,7 +35,7 @@ from recorders.harness import Cells  # noqa: E402
 
 GROUPS = [
     'permission-matrix', 'syscalls-files', 'syscalls-names', 'syscalls-attrs', 'syscalls-mounts',
-    'devpts-pty', 'overlay-copy-up', 'userns-idmap', 'pidfd-userns', 'loop-fuse', 'xfstests-idmapped',
+    'devpts-pty', 'overlay-copy-up', 'userns-idmap', 'pidfd-userns', 'loop-fuse', 'xfstests-idmapped', 'pid-ipc-ns',
 ]
 
 

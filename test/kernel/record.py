@@ -74,6 +74,8 @@ RENAME = {'noreplace': 1, 'exchange': 2}
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
 # open_tree, mount_setattr, move_mount (include/uapi/linux/mount.h, fcntl.h; x86_64 numbers)
 SYS_OPEN_TREE, SYS_MOUNT_SETATTR = 428, 442
 OPEN_TREE = {'clone': 1, 'recursive': 0x8000, 'nofollow': 0x100}
@@ -426,7 +428,8 @@ class Runner:
             sys_umount2(op['target'], flag_bits(MNT, op.get('flags')))
         elif kind == 'unshare':
             names = op.get('flags', ['mnt'])
-            flags = (CLONE_NEWNS if 'mnt' in names else 0) | (CLONE_NEWNET if 'net' in names else 0)
+            flags = ((CLONE_NEWNS if 'mnt' in names else 0) | (CLONE_NEWNET if 'net' in names else 0)
+                     | (CLONE_NEWIPC if 'ipc' in names else 0) | (CLONE_NEWPID if 'pid' in names else 0))
             if 'user' not in names:
                 sys_unshare(flags)
             else:
@@ -438,7 +441,8 @@ class Runner:
                 back_r, back_w = os.pipe()
                 dumpable = libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0)
                 libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
-                me = os.getpid()
+                # Our pid as our proc numbers it (getpid() is 1 in a nested PID namespace).
+                me = int(os.readlink('self', dir_fd=self.procfd))
                 pid = os.fork()
                 if pid == 0:
                     os.close(go_w)
@@ -472,6 +476,13 @@ class Runner:
                 if we:
                     raise OSError(we, os.strerror(we), 'write')
                 self.userns[slot] = os.open('self/ns/user', os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.procfd)
+            if 'pid' in names:
+                # CLONE_NEWPID moves only our children: the plan goes on in a child, the new
+                # namespace's first task; we wait for it and leave with its status.
+                pid = os.fork()
+                if pid:
+                    _, status = os.waitpid(pid, 0)
+                    os._exit(os.waitstatus_to_exitcode(status) & 0xff)
         elif kind == 'userns':
             # containerd's GetUsernsFD: a held child unshares CLONE_NEWUSER; we write its maps,
             # keep its ns/user, kill and reap it.
@@ -481,18 +492,22 @@ class Runner:
             if pid == 0:
                 os.close(r)
                 libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+                # Its pid as our proc numbers it (not the fork's: we may be in a nested PID
+                # namespace), then the unshare's errno.
+                os.write(w, int(os.readlink('self', dir_fd=self.procfd)).to_bytes(4, 'little'))
                 e = 0 if libc.unshare(CLONE_NEWUSER) == 0 else ctypes.get_errno()
                 os.write(w, e.to_bytes(4, 'little'))
                 while True:
                     os.pause()
             os.close(w)
+            in_proc = int.from_bytes(os.read(r, 4) or b'\0\0\0\0', 'little')
             e = int.from_bytes(os.read(r, 4) or b'\x05\0\0\0', 'little')
             os.close(r)
             try:
                 if e:
                     raise OSError(e, os.strerror(e), 'unshare')
-                write_maps(self.procfd, pid, op)
-                self.userns[slot] = os.open(f'{pid}/ns/user', os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.procfd)
+                write_maps(self.procfd, in_proc, op)
+                self.userns[slot] = os.open(f'{in_proc}/ns/user', os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.procfd)
             finally:
                 os.kill(pid, 9)
                 os.waitpid(pid, 0)

@@ -58,7 +58,7 @@ describe.skipIf(noPrivilege)('the addon\'s compiled numbers', () => {
     const types: Record<string, string> = { char: 'S_IFCHR', block: 'S_IFBLK', fifo: 'S_IFIFO', file: 'S_IFREG', socket: 'S_IFSOCK' };
     for (const [name, v] of Object.entries(MKNOD_TYPES)) expect(v, name).toBe(f[types[name]!]);
     expect([CLONE_NEWNS, CLONE_NEWNET]).toEqual([f.CLONE_NEWNS, f.CLONE_NEWNET]);
-    expect(UNSHARE_FLAGS).toEqual({ mnt: f.CLONE_NEWNS, net: f.CLONE_NEWNET, user: f.CLONE_NEWUSER });
+    expect(UNSHARE_FLAGS).toEqual({ mnt: f.CLONE_NEWNS, net: f.CLONE_NEWNET, user: f.CLONE_NEWUSER, ipc: f.CLONE_NEWIPC, pid: f.CLONE_NEWPID });
     expect(OPEN_TREE_FLAGS).toEqual({ clone: f.OPEN_TREE_CLONE, recursive: f.AT_RECURSIVE, nofollow: f.AT_SYMLINK_NOFOLLOW });
     expect(MOUNT_SETATTR_FLAGS).toEqual({ recursive: f.AT_RECURSIVE, nofollow: f.AT_SYMLINK_NOFOLLOW });
     const attr = (n: string) => (n === 'atime' ? f.MOUNT_ATTR__ATIME : f[`MOUNT_ATTR_${upper(n)}`]);
@@ -81,7 +81,7 @@ describe('test/kernel/record.py against the TypeScript tables', () => {
 import ast, json, sys
 src = open('test/kernel/record.py').read()
 tree = ast.parse(src)
-names = {'MS', 'MNT', 'RENAME', 'CLONE_NEWNS', 'CLONE_NEWNET', 'CLONE_NEWUSER', 'OPEN_TREE', 'SETATTR', 'MOUNT_ATTR', 'PROPAGATION'}
+names = {'MS', 'MNT', 'RENAME', 'CLONE_NEWNS', 'CLONE_NEWNET', 'CLONE_NEWUSER', 'CLONE_NEWIPC', 'CLONE_NEWPID', 'OPEN_TREE', 'SETATTR', 'MOUNT_ATTR', 'PROPAGATION'}
 out = {}
 for node in tree.body:
     if isinstance(node, ast.Assign) and len(node.targets) == 1 and getattr(node.targets[0], 'id', None) in names:
@@ -106,7 +106,7 @@ json.dump(out, sys.stdout)
     expect(tables?.MS).toEqual(MOUNT_FLAGS);
     expect(tables?.MNT).toEqual(UMOUNT_FLAGS);
     expect(tables?.RENAME).toEqual(RENAME_FLAGS);
-    expect([tables?.CLONE_NEWNS, tables?.CLONE_NEWNET, tables?.CLONE_NEWUSER]).toEqual([CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER]);
+    expect([tables?.CLONE_NEWNS, tables?.CLONE_NEWNET, tables?.CLONE_NEWUSER, tables?.CLONE_NEWIPC, tables?.CLONE_NEWPID]).toEqual([CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER, UNSHARE_FLAGS.ipc, UNSHARE_FLAGS.pid]);
   });
 
   it('has the open_tree, mount_setattr and mount_attr tables of the TypeScript side', () => {

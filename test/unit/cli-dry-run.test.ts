@@ -102,7 +102,7 @@ describe('vfsemu dry-run on the example bundles', () => {
     expect(mi).toContainEqual(expect.stringMatching(/^\d+ \d+ 0:\d+ \/ \/sys ro,nosuid,nodev,noexec,relatime - sysfs sysfs ro$/));
     const j = JSON.parse(run(undefined, { format: 'json' }).out) as { plan: { ops: { op: string; flags?: string[] }[] }; outcome: { results: unknown[] }; mountinfo: string[]; warnings: string[]; failure: unknown };
     expect(j.plan.ops.length).toBe(j.outcome.results.length);
-    expect(j.plan.ops).toContainEqual({ op: 'unshare', flags: ['mnt', 'net'] });
+    expect(j.plan.ops).toContainEqual({ op: 'unshare', flags: ['mnt', 'net', 'ipc', 'pid'] });
     expect(j.mountinfo).toEqual(mi);
     expect(j.failure).toBeNull();
     expect(j.warnings[0]).toMatch(/^host not read/);

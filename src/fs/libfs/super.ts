@@ -61,12 +61,13 @@ export abstract class PseudoSuperBlock implements SimpleSuperBlock {
 
 /**
  * A filesystem type whose superblock already exists and is shared by every mount (sget() finding
- * the one of the caller's namespace): mqueue of the IPC namespace, the cgroup2 hierarchy. The
- * emulated machine has one IPC and one cgroup namespace, and booted with the superblock in place,
+ * the one of the caller's namespace): mqueue of the IPC namespace, the cgroup2 hierarchy. There
+ * is one superblock per `keyOf(ctx)` (default: one for the type), which stands for one the
+ * kernel made when the machine booted or the namespace was created (mq_init_ns()'s kern_mount),
  * so a mount's own flags (ro, nosuid, …) go to the mount and never to the superblock, as on a
  * host whose /dev/mqueue and cgroup2 are mounted read-write. Options are still checked (EINVAL)
- * and, where the filesystem takes them, applied (`onMount`). (sysfs, whose network namespaces
- * the machine models, keys its superblocks itself: src/fs/sysfs.)
+ * and, where the filesystem takes them, applied (`onMount`). (sysfs, whose superblock of a new
+ * network namespace is made by its first mount, keys its superblocks itself: src/fs/sysfs.)
  */
 export function sharedSuperBlockType<S extends PseudoSuperBlock>(
   name: string,
@@ -74,13 +75,16 @@ export function sharedSuperBlockType<S extends PseudoSuperBlock>(
   onMount: (sb: S, params: readonly FsParam[]) => void = (_sb, params) => {
     if (params.length > 0) throw errno('EINVAL');
   },
+  keyOf?: (ctx: FsContext) => object,
 ): FileSystemType {
-  let sb: S | undefined;
+  const sbs = new WeakMap<object, S>();
   const type: FileSystemType = {
     name,
     mount(ctx, _source, flags, data) {
       const { params } = parseMountData(data, flags);
-      const s = (sb ??= make(type, ctx));
+      const key = keyOf?.(ctx) ?? type;
+      let s = sbs.get(key);
+      if (!s) sbs.set(key, (s = make(type, ctx)));
       onMount(s, params);
       return s;
     },

@@ -9,12 +9,21 @@
  * there). `procType(entries)` takes another host's list. Names cannot be created: a lookup of a
  * name proc does not have is ENOENT, so mkdir, creat and symlink are ENOENT too (measured).
  *
- * The pid directories are the tasks of the kernel's PID namespace (pid.ts) as they come and go
- * (pid.ts; fs/proc/base.c): /proc/N is there while a task, running or zombie, holds pid N, and
+ * A superblock belongs to the PID namespace the mounting task is in (proc_fill_super():
+ * task_active_pid_ns(current)), owned by that namespace's owner (fs-flags.ts), and shows that
+ * namespace only: its pid directories are the tasks that have a number there — its own and
+ * those of namespaces below it — by that number, and /proc/self of a reader with no number
+ * there (a task outside, such as the one that unshared CLONE_NEWPID) is ENOENT (measured on
+ * 6.18: test/kernel/facts/pid-ipc-ns.json, "proc of a new PID namespace"). Two mounts are two
+ * superblocks, even in one namespace.
+ *
+ * The pid directories come and go with the tasks (pid.ts; fs/proc/base.c): /proc/N is there
+ * while a task, running or zombie, holds pid N in the namespace, and
  * its inode is bound to that task's `Pid`, as proc_inode->pid is — so a descriptor of /proc/N
  * keeps naming that task after it is reaped and N is reused (a lookup in it is then ESRCH,
  * measured), while the path /proc/N names whichever task holds N now (proc_pid_lookup(),
- * pid_revalidate()). /proc/self is the calling task (`current`). Each has the files runc looks
+ * pid_revalidate()). /proc/self is the calling task (`current`) by its number in the
+ * namespace (proc_self_get_link(): task_tgid_nr_ns()). Each has the files runc looks
  * at (static), and the user-namespace files whose open binds the namespace (ns-files.ts):
  * ns/user, ns/mnt, uid_map, gid_map, setgroups, owned by the task's euid/egid
  * (task_dump_owner(), every task being dumpable). A superblock made without a PID namespace in
@@ -189,9 +198,11 @@ class ProcPidDir extends SimpleInode {
   constructor(
     sb: ProcSuperBlock,
     readonly pid: Pid,
+    /** Its number in the superblock's namespace. */
+    nr: number,
   ) {
     super(sb, S_IFDIR | 0o555);
-    const spec = pidDir(pid.nr) as { dir: Record<string, TreeSpec> };
+    const spec = pidDir(nr) as { dir: Record<string, TreeSpec> };
     for (const [name, child] of Object.entries(spec.dir)) this.add(name, SimpleInode.build(sb, child));
     const ns = this.add('ns', new SimpleInode(sb, S_IFDIR | 0o511));
     ns.add('user', new ProcNsFile(sb, pid, 'user'));
@@ -232,7 +243,10 @@ class ProcPidDir extends SimpleInode {
   }
 }
 
-/** /proc/self and /proc/thread-self (proc_self_get_link()): the calling task; ENOENT for none. */
+/**
+ * /proc/self and /proc/thread-self (proc_self_get_link(), proc_thread_self_get_link()): the
+ * calling task by its number in the superblock's namespace; ENOENT for no task or none there.
+ */
 class ProcSelfLink extends SimpleInode {
   constructor(
     sb: ProcSuperBlock,
@@ -243,9 +257,9 @@ class ProcSelfLink extends SimpleInode {
   }
 
   override readlink(): string {
-    const t = this.tasks.current();
-    if (!t || t.pid.ns !== this.tasks.pidNs) throw errno('ENOENT');
-    return this.thread ? `${t.pid.nr}/task/${t.pid.nr}` : `${t.pid.nr}`;
+    const nr = this.tasks.current()?.pid.nrIn(this.tasks.pidNs) ?? 0;
+    if (nr === 0) throw errno('ENOENT');
+    return this.thread ? `${nr}/task/${nr}` : `${nr}`;
   }
 }
 
@@ -267,7 +281,7 @@ class ProcRoot extends SimpleInode {
 
   private pidDir(pid: Pid): ProcPidDir {
     let d = this.dirs.get(pid);
-    if (!d) this.dirs.set(pid, (d = new ProcPidDir(this.psb, pid)));
+    if (!d) this.dirs.set(pid, (d = new ProcPidDir(this.psb, pid, pid.nrIn(this.tasks.pidNs))));
     return d;
   }
 

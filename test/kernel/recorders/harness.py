@@ -204,6 +204,84 @@ def write_json(w, value):
         data = data[os.write(w, data):]
 
 
+def run_forked(fn):
+    """`fn()`'s JSON result, run by a forked child (waited for): what it changes of its task
+    (setns, credentials, namespaces) stays with it."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            write_json(w, fn())
+            os._exit(0)
+        except BaseException:
+            traceback.print_exc()
+            os._exit(1)
+    os.close(w)
+    with os.fdopen(r, 'rb') as f:
+        data = f.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise RuntimeError(f'forked child failed (wait status {status})')
+    return json.loads(data)
+
+
+def wait_byte(fd):
+    """One handshake byte from the other side of a pipe."""
+    if os.read(fd, 1) != b'x':
+        raise RuntimeError('the other side of a handshake went away')
+
+
+def proc_write(procfd, pid, name, text):
+    """Writes `text` to /proc/PID/NAME through the proc directory descriptor `procfd`."""
+    fd = os.open(f'{pid}/{name}', os.O_WRONLY, dir_fd=procfd)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def run_in_userns(procfd, fn, uid_map, gid_map, setgroups=None, before=None):
+    """`fn()`'s JSON result, run by a child in a new user namespace whose maps this task wrote
+    (none for a None map), as a runtime's parent writes them; `before(pid)` runs in this task
+    once the child has unshared."""
+    up_r, up_w = os.pipe()
+    go_r, go_w = os.pipe()
+    res_r, res_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(up_r), os.close(go_w), os.close(res_r)
+            R.sys_unshare(0x10000000)  # CLONE_NEWUSER
+            os.write(up_w, b'x')
+            wait_byte(go_r)
+            write_json(res_w, fn())
+            os._exit(0)
+        except BaseException:
+            traceback.print_exc()
+            os._exit(1)
+    os.close(up_w), os.close(go_r), os.close(res_w)
+    try:
+        wait_byte(up_r)
+        if before:
+            before(pid)
+        if setgroups is not None:
+            proc_write(procfd, pid, 'setgroups', setgroups)
+        if uid_map is not None:
+            proc_write(procfd, pid, 'uid_map', uid_map)
+        if gid_map is not None:
+            proc_write(procfd, pid, 'gid_map', gid_map)
+        os.write(go_w, b'x')
+        with os.fdopen(res_r, 'rb') as f:
+            data = f.read()
+    finally:
+        os.close(go_w), os.close(up_r)
+        _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise RuntimeError(f'user-namespace child failed (wait status {status})')
+    return json.loads(data)
+
+
 class Cells:
     """Runs cases in forked children, each in a private mount namespace whose root is a fresh
     tmpfs; `procfd` (the host's /proc, opened before the pivot) is there for reading

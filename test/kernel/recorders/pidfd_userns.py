@@ -15,7 +15,7 @@ import os
 import signal
 import traceback
 
-from .harness import R, check, errno_of, libc, sys_mount, value_or_errno, write_json
+from .harness import R, check, errno_of, libc, run_forked as in_child, sys_mount, value_or_errno, write_json
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
@@ -283,25 +283,6 @@ def read_fd(fd):
 
 def setns(fd, nstype):
     check(libc.setns(ctypes.c_int(fd), ctypes.c_int(nstype)), 'setns')
-
-
-def in_child(fn):
-    """`fn()`'s JSON result, run by a forked child (so that setns leaves the cell alone)."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(r)
-            write_json(w, fn())
-            os._exit(0)
-        except BaseException:
-            traceback.print_exc()
-            os._exit(1)
-    os.close(w)
-    with os.fdopen(r, 'rb') as f:
-        data = f.read()
-    os.waitpid(pid, 0)
-    return json.loads(data)
 
 
 def cell_userns_kid():

@@ -7,12 +7,10 @@ MOUNT_ATTR_IDMAP is /proc/PID/ns/user of such a child, opened before it exits.
 """
 
 import ctypes
-import json
 import os
 import struct
-import traceback
 
-from .harness import AT_FDCWD, AT_EMPTY_PATH, R, check, create, errno_of, libc, sys_mount, write_json
+from .harness import AT_FDCWD, AT_EMPTY_PATH, R, check, create, errno_of, libc, proc_write as _proc_write, run_in_userns, sys_mount
 
 MS = R.MS
 CLONE_NEWUSER = 0x10000000
@@ -50,12 +48,14 @@ def mount(source, target, fstype, flags, data=None):
     sys_mount(source, target, fstype, flags, data)
 
 
+
 def proc_write(pid, name, text):
-    fd = os.open(f'{pid}/{name}', os.O_WRONLY, dir_fd=CELL['procfd'])
-    try:
-        os.write(fd, text.encode())
-    finally:
-        os.close(fd)
+    _proc_write(CELL['procfd'], pid, name, text)
+
+
+def in_userns(fn, uid_map=MAP, gid_map=MAP, setgroups=None, before=None):
+    """`fn()`'s JSON result, run by a child in a new user namespace with these maps (harness.run_in_userns)."""
+    return run_in_userns(CELL['procfd'], fn, uid_map, gid_map, setgroups, before)
 
 
 def setres(uid, gid):
@@ -72,51 +72,6 @@ def faccess(path, mode):
 def stat_ids(path):
     st = os.lstat(path)
     return [st.st_uid, st.st_gid]
-
-
-def _waitbyte(fd):
-    if os.read(fd, 1) != b'x':
-        raise RuntimeError('the other side of a user-namespace handshake went away')
-
-
-def in_userns(fn, uid_map=MAP, gid_map=MAP, setgroups=None, before=None):
-    """`fn()`'s JSON result, run by a child in a new user namespace whose maps this task wrote
-    (none for a None map); `before(pid)` runs in this task once the child has unshared."""
-    up_r, up_w = os.pipe()
-    go_r, go_w = os.pipe()
-    res_r, res_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(up_r), os.close(go_w), os.close(res_r)
-            R.sys_unshare(CLONE_NEWUSER)
-            os.write(up_w, b'x')
-            _waitbyte(go_r)
-            write_json(res_w, fn())
-            os._exit(0)
-        except BaseException:
-            traceback.print_exc()
-            os._exit(1)
-    os.close(up_w), os.close(go_r), os.close(res_w)
-    try:
-        _waitbyte(up_r)
-        if before:
-            before(pid)
-        if setgroups is not None:
-            proc_write(pid, 'setgroups', setgroups)
-        if uid_map is not None:
-            proc_write(pid, 'uid_map', uid_map)
-        if gid_map is not None:
-            proc_write(pid, 'gid_map', gid_map)
-        os.write(go_w, b'x')
-        with os.fdopen(res_r, 'rb') as f:
-            data = f.read()
-    finally:
-        os.close(go_w), os.close(up_r)
-        _, status = os.waitpid(pid, 0)
-    if status != 0:
-        raise RuntimeError(f'user-namespace child failed (wait status {status})')
-    return json.loads(data)
 
 
 def userns_fd(uid_map=None, gid_map=None):
