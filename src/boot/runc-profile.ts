@@ -69,6 +69,8 @@ import type { IdMapping, OciSpec, SpecMount } from './spec.js';
 export interface RuncMount extends ParsedMountOptions {
   /** Index in spec.mounts, or -1 for a mount runc adds itself (cgroup v1 binds, their tmpfs). */
   index: number;
+  /** With `idmappedMounts`: the plan's detached tree holding the idmapped clone of the source. */
+  idmappedTree?: number;
   source: string;
   destination: string;
   /** The type, or "bind" for any mount with MS_BIND (specconv). */
@@ -96,6 +98,12 @@ export interface RuncProfileOptions {
   id?: string;
   /** The emulated machine (RAM for tmpfs size=N%). */
   emulated?: EmulatedOptions;
+  /**
+   * Make idmapped bind mounts as runc 1.2 does (libcontainer/mount_linux.go mountFd()) for the
+   * spec mounts with uidMappings/gidMappings or `idmap`/`ridmap`, which runc 1.1 ignores; the
+   * rest of the run stays runc 1.1's.
+   */
+  idmappedMounts?: boolean;
 }
 
 /** Why runc stops: which mount (or phase), the errno, and runc's message. */
@@ -197,6 +205,7 @@ function enterUserNamespace(run: RuncRun, spec: OciSpec): void {
   const uidMap = (spec.linux?.uidMappings ?? []).map(extent);
   const gidMap = (spec.linux?.gidMappings ?? []).map(extent);
   const r = run.exec({ op: 'unshare', flags: ['user'], ...(uidMap.length ? { uidMap } : {}), ...(gidMap.length ? { gidMap } : {}) });
+  run.nextUserns++;
   if (!r.ok) {
     const code = (r as { errno?: Errno }).errno ?? 'EIO';
     throw new RuncError(`unable to start container process: error during container init: nsexec: failed to set up the user namespace: ${errText(code)}`, code);
@@ -245,6 +254,9 @@ class RuncRun {
    * messages then name /proc/self/fd/N instead of the source path.
    */
   mountSourceFds = false;
+  /** The plan's next user-namespace and detached-tree numbers (docs/plan-format.md: by op, in order). */
+  nextUserns = 1;
+  nextTree = 0;
   private lastFailedOp: number | undefined;
 
   constructor(
@@ -411,6 +423,7 @@ export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncP
     firstRuncOp = run.ops.length;
     if (!spec.root) throw new RuncError('root must be specified');
     validateRootfs(run);
+    if (opts.idmappedMounts) idmappedMountSources(run, spec, mounts);
     if (!nsTypes.has('mount') && (spec.linux?.maskedPaths?.length ?? 0) + (spec.linux?.readonlyPaths?.length ?? 0) > 0) throw new RuncError('unable to restrict sys entries without a private MNT namespace');
     if (!nsTypes.has('mount')) run.warnings.push('no mount namespace: runc would mount into the host namespace and chroot; the plan stops before the chroot');
     // runc's init is cloned into its new namespaces at once (nsexec); the mount namespace and the
@@ -429,7 +442,8 @@ export function predictRunc(spec: OciSpec, opts: RuncProfileOptions = {}): RuncP
       run.exec(unshare.length === 1 && unshare[0] === 'mnt' ? { op: 'unshare' } : { op: 'unshare', flags: unshare });
     }
     if (userns) becomeRoot(run);
-    noteUnmodelled(run, spec, nsTypes);
+    noteUnmodelled(run, spec, nsTypes, opts.idmappedMounts);
+    if (mounts.some((m) => m.idmappedTree !== undefined)) run.warnings.push('idmapped bind mounts are made as runc 1.2 makes them (mountFd(): open_tree, MOUNT_ATTR_IDMAP, move_mount); everything else is runc 1.1\'s, the oracle, and no runc 1.2 was run to check this part');
     prepareRoot(run);
     for (const m of mounts) {
       run.step = `mounts[${m.index}] ${m.destination}`;
@@ -626,7 +640,7 @@ function newNetns(spec: OciSpec): boolean {
   return (spec.linux?.namespaces ?? []).some((n) => n.type === 'network');
 }
 
-function noteUnmodelled(run: RuncRun, spec: OciSpec, ns: Set<string>): void {
+function noteUnmodelled(run: RuncRun, spec: OciSpec, ns: Set<string>, idmappedMounts = false): void {
   const types = new Set((spec.mounts ?? []).map((m) => m.type));
   const joined = (spec.linux?.namespaces ?? []).find((n) => n.type === 'network' && n.path);
   if (joined && types.has('sysfs')) run.warnings.push(`linux.namespaces: the network namespace ${joined.path} is joined, not made; predicted as a new one, whose sysfs superblock the first /sys mount makes (if something in that namespace already has sysfs mounted, /sys shares its superblock and its ro/rw)`);
@@ -634,6 +648,7 @@ function noteUnmodelled(run: RuncRun, spec: OciSpec, ns: Set<string>): void {
   if (!ns.has('user') && (spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length)) run.warnings.push('linux.uidMappings/gidMappings: without a user namespace in linux.namespaces runc ignores them');
   for (const [i, m] of (spec.mounts ?? []).entries()) {
     const o = parseMountOptions(m.options ?? [], 'runc', '1.1');
+    if (idmappedMounts) continue;
     if (m.uidMappings?.length || m.gidMappings?.length || o.idmap) {
       run.warnings.push(`mounts[${i}] ${m.destination}: runc 1.1 ignores ${[...(m.uidMappings?.length || m.gidMappings?.length ? ['uidMappings/gidMappings'] : []), ...(o.idmap ? [o.idmap.recursive ? 'ridmap' : 'idmap'] : [])].join(' and ')}: the mount is not idmapped (runc 1.2 makes it an idmapped mount: open_tree, mount_setattr(MOUNT_ATTR_IDMAP), move_mount; docs/plan-format.md)`);
     }
@@ -675,7 +690,9 @@ function mountToRootfs(run: RuncRun, m: RuncMount, cgroupns: boolean, spec: OciS
   // runc 1.1's mountToRootfs() reaches setRecAttr() from its bind case only: the other types
   // return before it, so their recursive words are parsed and dropped.
   if (m.recursive && m.device !== 'bind') run.warnings.push(`${run.step}: runc 1.1 applies recursive options (rro, rnosuid, …) to bind mounts only; ignored for ${m.device}`);
-  if (m.unknownToRuntime.length) run.warnings.push(`${run.step}: ${m.unknownToRuntime.join(', ')} mean something to newer runtimes; runc 1.1 passes them in the data string`);
+  // With `idmappedMounts` the idmap words are runc 1.2's, and taken as such.
+  const unknown = m.idmappedTree === undefined ? m.unknownToRuntime : m.unknownToRuntime.filter((w) => w !== 'idmap' && w !== 'ridmap');
+  if (unknown.length) run.warnings.push(`${run.step}: ${unknown.join(', ')} mean something to newer runtimes; runc 1.1 passes them in the data string`);
   if (m.device === 'proc' || m.device === 'sysfs') {
     let dest = clean(m.destination);
     if (!dest.startsWith(rootfs)) dest = join(rootfs, dest);
@@ -707,7 +724,8 @@ function mountToRootfs(run: RuncRun, m: RuncMount, cgroupns: boolean, spec: OciS
       if (typeof st === 'string') throw new RuncError(`stat ${shownSource(run, m)}: ${errText(st)}`, st);
       checkProcMount(run, dest, m.source);
       createIfNotExists(run, dest, isDir(st.mode));
-      mountPropagate(run, m);
+      if (m.idmappedTree !== undefined) moveIdmappedTree(run, m);
+      else mountPropagate(run, m);
       if (m.flags & ~(MS.BIND | MS.REC | MS.REMOUNT)) remount(run, m, dest);
       if (m.recursive) setRecAttr(run, m);
       return;
@@ -772,6 +790,43 @@ function remount(run: RuncRun, m: RuncMount, dest: string): void {
     }
     if (!srcRo) throw e;
     run.mount(m.source, dest, m.device, flags | MS.RDONLY, '', m.destination, shownSource(run, m));
+  }
+}
+
+/**
+ * runc 1.2's mountFd() for each idmapped bind (goCreateMountSources(), in runc's parent, root of
+ * the host's user namespace, before the container's init mounts anything): a user namespace with
+ * the mount's mappings (the container's when the mount names none: `idmap` alone), then
+ * open_tree(OPEN_TREE_CLONE, AT_RECURSIVE with rbind) of the source and
+ * mount_setattr(MOUNT_ATTR_IDMAP, AT_RECURSIVE with `ridmap`) on that detached tree. runc 1.2's
+ * checkIDMapMounts() first: only bind mounts, both mappings.
+ */
+function idmappedMountSources(run: RuncRun, spec: OciSpec, mounts: RuncMount[]): void {
+  for (const m of mounts) {
+    const sm = spec.mounts?.[m.index];
+    if (!sm || !(sm.uidMappings?.length || sm.gidMappings?.length || m.idmap)) continue;
+    run.step = `mountFd mounts[${m.index}] ${m.destination}`;
+    const uid = sm.uidMappings?.length ? sm.uidMappings : (spec.linux?.uidMappings ?? []);
+    const gid = sm.gidMappings?.length ? sm.gidMappings : (spec.linux?.gidMappings ?? []);
+    const invalid = (why: string): RuncError => new RuncError(`invalid mount ${JSON.stringify(sm)}: ${why}`);
+    if (m.device !== 'bind') throw invalid('id-mapped mounts are only supported for bind-mounts');
+    if (!uid.length || !gid.length) throw invalid('id-mapped mounts must have both uid and gid mappings specified');
+    run.exec({ op: 'userns', uidMap: uid.map(extent), gidMap: gid.map(extent) });
+    const userns = run.nextUserns++;
+    const tree = run.nextTree++;
+    run.must({ op: 'open_tree', path: m.source, flags: m.flags & MS.REC ? ['clone', 'recursive'] : ['clone'] }, (e) => `open_tree(OPEN_TREE_CLONE) ${m.source}: ${errText(e)}`);
+    run.must({ op: 'mount_setattr', tree, ...(m.idmap?.recursive ? { flags: ['recursive' as const] } : {}), attrSet: ['idmap'], userns }, (e) => `failed to set MOUNT_ATTR_IDMAP on ${m.source}: ${errText(e)}${e === 'EINVAL' ? " (maybe the filesystem used doesn't support idmap mounts on this kernel?)" : ''}`);
+    m.idmappedTree = tree;
+  }
+}
+
+/** mountViaFds() of an open_tree source: move_mount(2) of the idmapped tree onto the destination, then the propagation changes. */
+function moveIdmappedTree(run: RuncRun, m: RuncMount): void {
+  const target = run.secureJoin(run.rootfs, m.destination);
+  run.must({ op: 'move_mount', tree: m.idmappedTree!, to: target }, (e) => `move_mount ${m.source}:${m.destination}: ${errText(e)}`);
+  for (const p of m.propagation) {
+    const bits = propagationBits(p);
+    run.must({ op: 'mount', source: '', target, fstype: '', flags: planFlags(bits).flags }, (e) => `change mount propagation through procfd: mount :${m.destination}, flags: 0x${bits.toString(16)}: ${errText(e)}`);
   }
 }
 

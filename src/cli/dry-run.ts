@@ -60,6 +60,8 @@ export interface DryRunOptions {
   runtime?: string;
   /** runsc's --overlay2. */
   overlay2?: string;
+  /** Make idmapped bind mounts as runc 1.2 does (`--idmapped-mounts`), the rest as runc 1.1. */
+  idmappedMounts?: boolean;
   /** runsc's --file-access (the root's). */
   fileAccess?: string;
   /** Read the file as a containerd mount list (`--mount-list`; without it, recognised by shape). */
@@ -229,10 +231,10 @@ function mountsNote(mounts: readonly HostMount[]): string {
   return `; the rootfs and bind sources live on ${mounts.map((m) => `${m.fstype} ${m.source}${m.root === '/' ? '' : `[${m.root}]`} on ${m.mountpoint} (${m.options}${m.optional ? ` ${m.optional}` : ''})`).join(', ')}`;
 }
 
-function predictRuncFor(b: LoadedBundle, host: HostFacts): RuncPrediction {
+function predictRuncFor(b: LoadedBundle, host: HostFacts, idmappedMounts = false): RuncPrediction {
   // An example is not on the host: its bundle sits on the sandbox's root tmpfs, whatever the host.
   const facts = b.onHost ? host : { ...host, mounts: [] };
-  return predictRunc(b.spec, { bundle: b.bundle, image: b.image, images: b.images, hostPaths: b.hostPaths, host: facts, emulated: { totalRamPages: hostRamPages() } });
+  return predictRunc(b.spec, { bundle: b.bundle, image: b.image, images: b.images, hostPaths: b.hostPaths, host: facts, emulated: { totalRamPages: hostRamPages() }, idmappedMounts });
 }
 
 /** What the kernel could not check of the host mounts the emulator stands in for. */
@@ -287,7 +289,7 @@ export function runDryRunCommand(arg: string | undefined, opts: DryRunOptions, i
   const b = loadOrReport(arg, io);
   if (!b) return 2;
   const { host } = facts;
-  const prediction = predictRuncFor(b, host);
+  const prediction = predictRuncFor(b, host, opts.idmappedMounts);
   const hostNote = facts.hostNote && facts.hostNote + mountsNote(prediction.hostMounts);
   const warnings = [...specWarnings(b.spec), ...b.hostWarnings, ...prediction.warnings];
   let native: Outcome | null = null;
@@ -301,7 +303,7 @@ export function runDryRunCommand(arg: string | undefined, opts: DryRunOptions, i
       // tmpfs for each the emulator stands in for, and is compared with that plan's prediction.
       const forKernel = forNativeKernel({ ...host, mounts: prediction.hostMounts });
       standins = forKernel.standins;
-      const compared = standins.length ? predictRuncFor(b, forKernel.host) : prediction;
+      const compared = standins.length ? predictRuncFor(b, forKernel.host, opts.idmappedMounts) : prediction;
       native = runNativeCleaningCgroups(compared, host);
       ({ diff: nativeDiff, preexisting } = nativeDifferences(compared, native));
     } catch (e) {
@@ -339,7 +341,7 @@ function mountListDryRun(arg: string | undefined, opts: DryRunOptions, io: CliIo
     io.err('vfsemu: --mount-list needs a FILE (examples/mounts/ has some)\n');
     return 2;
   }
-  const bundleOnly = [opts.native && '--native', opts.host && '--host', opts.hostFacts !== undefined && '--host-facts', opts.runtime !== undefined && opts.runtime !== 'runc' && '--runtime', opts.overlay2 !== undefined && '--overlay2', opts.fileAccess !== undefined && '--file-access'].filter(Boolean);
+  const bundleOnly = [opts.native && '--native', opts.host && '--host', opts.idmappedMounts && '--idmapped-mounts', opts.hostFacts !== undefined && '--host-facts', opts.runtime !== undefined && opts.runtime !== 'runc' && '--runtime', opts.overlay2 !== undefined && '--overlay2', opts.fileAccess !== undefined && '--file-access'].filter(Boolean);
   if (bundleOnly.length) {
     io.err(`vfsemu: ${bundleOnly.join(', ')}: for an OCI bundle; ${arg} is a containerd mount list, replayed on the emulator only\n`);
     return 2;
@@ -436,7 +438,7 @@ function runRunscDryRun(arg: string | undefined, opts: DryRunOptions, withRunc: 
     return 2;
   }
   const { host } = facts;
-  const runc = predictRuncFor(b, host);
+  const runc = predictRuncFor(b, host, opts.idmappedMounts);
   const hostNote = facts.hostNote && facts.hostNote + mountsNote(runc.hostMounts);
   const runcWarnings = [...specWarnings(b.spec), ...b.hostWarnings, ...runc.warnings];
   const differences = compareRuntimes(b.spec, runc, runsc);

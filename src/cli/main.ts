@@ -39,11 +39,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--host', "read this host's cgroup setup, /proc and mount table (default: assume a cgroup v2 host, every host path on one tmpfs)", false)
     .option('--host-facts <file>', "predict for the host facts of a file: a `dry-run --format json` document's `host`, as recorded on another machine")
     .option('--runtime <r>', 'runc, runsc (gVisor), or runc,runsc to compare them side by side', 'runc')
+    .option('--idmapped-mounts', "make the mounts with uidMappings/gidMappings or idmap/ridmap idmapped, as runc 1.2 does (runc 1.1, the model, ignores them)", false)
     .option('--overlay2 <spec>', "runsc's --overlay2: root:self (its default), root:memory, all:memory, all:self, none, …")
     .option('--file-access <mode>', "runsc's --file-access for the root: exclusive (its default) or shared")
     .option('--mount-list', 'read the file as a containerd mount list ([{type, source, target?, options}]; recognised by its shape without this)', false)
     .option('--target <dir>', 'where mount.All mounts a mount list (default: /rootfs)')
-    .action((bundle: string | undefined, opts: { format: string; native: boolean; host: boolean; hostFacts?: string; runtime: string; overlay2?: string; fileAccess?: string; mountList: boolean; target?: string }) => {
+    .action((bundle: string | undefined, opts: { format: string; native: boolean; host: boolean; hostFacts?: string; runtime: string; overlay2?: string; fileAccess?: string; mountList: boolean; target?: string; idmappedMounts: boolean }) => {
       code = runDryRunCommand(bundle, opts, io);
     });
   const plan = program.command('plan').description('run mount plans (the format: docs/plan-format.md)');
