@@ -202,7 +202,8 @@ export function fileCalls(c: Calls) {
           got = readInto(fd, buf, total, size - total, -1);
           total += got;
         } while (got !== 0 && total < size);
-        chunks.push(buf.subarray(0, total));
+        // The whole buffer when the file was its size (nearly always): no second view of it.
+        chunks.push(total === size ? buf : buf.subarray(0, total));
       } else {
         for (;;) {
           const buf = Buffer.allocUnsafe(8192);

@@ -21,6 +21,21 @@ import { getOptions, parseFileMode, validateBoolean, validatedPath, validateObje
 const { F_OK } = constants;
 
 /**
+ * `entries` in strcmp() order of their names' UTF-8 bytes, as uv_fs_scandir() sorts them. Names
+ * without UTF-16 surrogates compare as strings: code-unit order is then code-point order, which
+ * UTF-8 keeps; only a directory holding another name pays for encoding, once a name. (A Buffer
+ * pair a comparison made a listing of 1,000 names cost about 20,000 Buffers.)
+ */
+function sortByBytes(entries: DirEntry[]): DirEntry[] {
+  if (!entries.some((e) => SURROGATE.test(e.name))) return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const keyed = entries.map((e) => ({ e, key: Buffer.from(e.name) }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  for (let i = 0; i < keyed.length; i++) entries[i] = keyed[i]!.e;
+  return entries;
+}
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
  * A name as readdir returns it in `encoding` ('buffer' gives a Buffer).
  *
  * @example
@@ -222,7 +237,7 @@ export function nameCalls(c: Calls, rimraf: () => (path: string) => void) {
         for (let batch = p.getdents(fd); batch.length > 0; batch = p.getdents(fd)) {
           for (const e of batch) if (e.name !== '.' && e.name !== '..') out.push(e);
         }
-        return out.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+        return sortByBytes(out);
       } finally {
         p.close(fd);
       }

@@ -28,23 +28,23 @@ const dateFromMs = (ms: number | bigint): Date => new Date(Math.round(Number(ms)
  * ```
  */
 export function toStats(st: Stat): nodeFs.Stats {
+  // Field by field rather than Object.assign() of a literal: the same sets in the same order,
+  // without the literal.
   const s = Object.create(nodeFs.Stats.prototype) as nodeFs.Stats;
-  Object.assign(s, {
-    dev: st.dev,
-    mode: st.mode,
-    nlink: st.nlink,
-    uid: st.uid,
-    gid: st.gid,
-    rdev: st.rdev,
-    blksize: st.blksize,
-    ino: st.ino,
-    size: st.size,
-    blocks: st.blocks,
-    atimeMs: msOf(st.atime),
-    mtimeMs: msOf(st.mtime),
-    ctimeMs: msOf(st.ctime),
-    birthtimeMs: msOf(st.birthtime),
-  });
+  s.dev = st.dev;
+  s.mode = st.mode;
+  s.nlink = st.nlink;
+  s.uid = st.uid;
+  s.gid = st.gid;
+  s.rdev = st.rdev;
+  s.blksize = st.blksize;
+  s.ino = st.ino;
+  s.size = st.size;
+  s.blocks = st.blocks;
+  s.atimeMs = msOf(st.atime);
+  s.mtimeMs = msOf(st.mtime);
+  s.ctimeMs = msOf(st.ctime);
+  s.birthtimeMs = msOf(st.birthtime);
   s.atime = dateFromMs(s.atimeMs);
   s.mtime = dateFromMs(s.mtimeMs);
   s.ctime = dateFromMs(s.ctimeMs);

@@ -20,7 +20,7 @@ import { errno } from './errno.js';
 import { fromVfsgid, fromVfsuid, NOP_IDMAP, sbUserNs, type MntIdmap } from './idmapping.js';
 import { isDir, isLnk, isReg, S_IFDIR, S_IFMT, S_ISGID, S_ISUID, type Inode } from './inode.js';
 import { capableWrtInodeUidgid, inodeVfsgid, inodeVfsuid, MAY_WRITE, inodePermission, ownerOrCapable } from './permission.js';
-import { INVALID_ID } from './user-namespace.js';
+import { INVALID_ID, type UserNamespace } from './user-namespace.js';
 import type { Timespec } from './time.js';
 
 export interface SetAttr {
@@ -40,6 +40,15 @@ export interface SetAttr {
 /** in_group_or_capable(): in the group `vfsgid`, or CAP_FSETID over the inode's owner. */
 function inGroupOrCapable(creds: Credentials, inode: Inode, vfsgid: number, idmap: MntIdmap): boolean {
   return creds.inGroup(vfsgid) || capableWrtInodeUidgid(creds, inode, Cap.FSETID, idmap);
+}
+
+/**
+ * chown_ok()'s capability half: CAP_CHOWN over the inode's owner, or, for an owner `id` nobody
+ * can name, over the filesystem's namespace `fsNs`. (A function, not a closure in
+ * notifyChange(): V8 would allocate the closure's context on every call, truncates included.)
+ */
+function chownCapable(creds: Credentials, inode: Inode, id: number, idmap: MntIdmap, fsNs: UserNamespace): boolean {
+  return capableWrtInodeUidgid(creds, inode, Cap.CHOWN, idmap) || (id === INVALID_ID && creds.nsCapable(fsNs, Cap.CHOWN));
 }
 
 /** notify_change(): checks and applies `a` to `inode`, stamping ctime. */
@@ -73,10 +82,9 @@ export function notifyChange(creds: Credentials, inode: Inode, a: SetAttr, now: 
   if (!a.force) {
     // setattr_prepare(): chown_ok(), chgrp_ok(); an owner nobody can name may be given away by
     // CAP_CHOWN over the filesystem's namespace.
-    const chownCap = (id: number): boolean => capableWrtInodeUidgid(creds, inode, Cap.CHOWN, idmap) || (id === INVALID_ID && creds.nsCapable(fsNs, Cap.CHOWN));
-    if (a.uid !== undefined && !(creds.uid === vfsuid && a.uid === vfsuid) && !chownCap(vfsuid)) throw errno('EPERM');
+    if (a.uid !== undefined && !(creds.uid === vfsuid && a.uid === vfsuid) && !chownCapable(creds, inode, vfsuid, idmap, fsNs)) throw errno('EPERM');
     if (a.gid !== undefined) {
-      const ok = (creds.uid === vfsuid && (a.gid === vfsgid || creds.inGroup(a.gid))) || chownCap(vfsgid);
+      const ok = (creds.uid === vfsuid && (a.gid === vfsgid || creds.inGroup(a.gid))) || chownCapable(creds, inode, vfsgid, idmap, fsNs);
       if (!ok) throw errno('EPERM');
     }
     if (mode !== undefined) {
@@ -105,8 +113,10 @@ export function notifyChange(creds: Credentials, inode: Inode, a: SetAttr, now: 
 export function shouldRemoveSuid(creds: Credentials, inode: Inode, idmap: MntIdmap = NOP_IDMAP): boolean {
   // setattr_should_drop_suidgid(): capable(CAP_FSETID), in init_user_ns: root of a user
   // namespace loses the bits too (measured on 6.18).
-  if (!isReg(inode.mode) || creds.capable(Cap.FSETID)) return false;
-  return (inode.mode & S_ISUID) !== 0 || (inode.mode & (S_ISGID | 0o010)) === (S_ISGID | 0o010);
+  // The mode first: it rules out nearly every write, and the capability test costs BigInts.
+  if (!isReg(inode.mode)) return false;
+  if ((inode.mode & S_ISUID) === 0 && (inode.mode & (S_ISGID | 0o010)) !== (S_ISGID | 0o010)) return false;
+  return !creds.capable(Cap.FSETID);
 }
 
 /**

@@ -313,7 +313,9 @@ export function getdents(p: Process, fd: number): DirEntry[] {
   // `..` of a filesystem's root is the root itself.
   const parent = f.path.dentry.parent ? f.path.dentry.parent.inode : f.inode;
   const all: DirEntry[] = [{ name: '.', ino: f.inode.ino, type: S_IFDIR }, { name: '..', ino: parent.ino, type: S_IFDIR }, ...f.inode.readdir()];
-  const out = all.slice(f.dirCursor);
+  // The whole listing when none of it was returned yet (nearly every getdents): not a second
+  // copy of a huge directory's array.
+  const out = f.dirCursor === 0 ? all : all.slice(f.dirCursor);
   f.dirCursor = all.length;
   f.pos = all.length;
   return out;

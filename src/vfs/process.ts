@@ -71,6 +71,11 @@ export { F_OK, R_OK, W_OK, X_OK } from './stat-syscalls.js';
 export { RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT };
 export { O_ACCMODE, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from './file.js';
 
+/** What a syscall throws: a SysError stamped with the syscall and path(s); anything else as it is. */
+function stamp(e: unknown, name: string, path: string | undefined, dest?: string): unknown {
+  return e instanceof SysError ? e.at(name, path, dest) : e;
+}
+
 /**
  * A task. Construct one with `Sandbox` (src/vfs/sandbox.ts) or from another with `fork()`.
  *
@@ -223,18 +228,27 @@ export class Process implements WalkTask {
     this.root = p;
   }
 
-  /** Runs a syscall body, stamping escaping errors with the syscall and path(s). */
+  /**
+   * Runs a syscall body, stamping escaping errors with the syscall and path(s). The calls made
+   * most (open, close, read, write, stat, the name calls) spell this out instead — enter(), the
+   * body, stamp(), `current` restored — since a closure a call was most of their garbage.
+   */
   protected sys<T>(name: string, path: string | undefined, fn: () => T, dest?: string): T {
-    const prev = this.kernel.current;
-    this.kernel.current = this;
+    const prev = this.enter();
     try {
       return fn();
     } catch (e) {
-      if (e instanceof SysError) throw e.at(name, path, dest);
-      throw e;
+      throw stamp(e, name, path, dest);
     } finally {
       this.kernel.current = prev;
     }
+  }
+
+  /** The task is `current` for the syscall it enters; returns the one to restore after it. */
+  private enter(): Process | null {
+    const prev = this.kernel.current;
+    this.kernel.current = this;
+    return prev;
   }
 
   /** @internal The starting point of a *at() walk: the cwd or a directory descriptor (ENOTDIR otherwise). */
@@ -267,16 +281,44 @@ export class Process implements WalkTask {
   // ---------------------------------------------------------------- open files (file-syscalls.ts)
 
   open(path: string, flags: number, mode = 0o666): number {
-    return this.sys('open', path, () => fileSys.openat(this, AT_FDCWD, path, flags, mode));
+    const prev = this.enter();
+    try {
+      return fileSys.openat(this, AT_FDCWD, path, flags, mode);
+    } catch (e) {
+      throw stamp(e, 'open', path);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   openat(dirfd: number, path: string, flags: number, mode = 0o666): number {
-    return this.sys('openat', path, () => fileSys.openat(this, dirfd, path, flags, mode));
+    const prev = this.enter();
+    try {
+      return fileSys.openat(this, dirfd, path, flags, mode);
+    } catch (e) {
+      throw stamp(e, 'openat', path);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   close(fd: number): void {
-    this.sys('close', undefined, () => fileSys.close(this, fd));
+    const prev = this.enter();
+    try {
+      return fileSys.close(this, fd);
+    } catch (e) {
+      throw stamp(e, 'close', undefined);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   dup(fd: number): number {
-    return this.sys('dup', undefined, () => fileSys.dup(this, fd));
+    const prev = this.enter();
+    try {
+      return fileSys.dup(this, fd);
+    } catch (e) {
+      throw stamp(e, 'dup', undefined);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   /** ioctl(fd, TIOCGPTN): the number of the pseudo-terminal a ptmx descriptor made; ENOTTY otherwise. */
   ptyNumber(fd: number): number {
@@ -284,50 +326,116 @@ export class Process implements WalkTask {
   }
   // A description whose open bound its own read or write (ns-files.ts FileOps) takes it first.
   read(fd: number, into: Uint8Array): number {
-    return this.sys('read', undefined, () => {
+    const prev = this.enter();
+    try {
       const f = fileSys.fdget(this, fd);
       const n = nsFiles.opsRead(f, f.pos, into);
       if (n === undefined) return fileSys.read(this, fd, into);
       f.pos += n;
       return n;
-    });
+    } catch (e) {
+      throw stamp(e, 'read', undefined);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   pread(fd: number, into: Uint8Array, pos: number): number {
-    return this.sys('pread', undefined, () => (pos < 0 ? undefined : nsFiles.opsRead(fileSys.fdget(this, fd), pos, into)) ?? fileSys.pread(this, fd, into, pos));
+    const prev = this.enter();
+    try {
+      return (pos < 0 ? undefined : nsFiles.opsRead(fileSys.fdget(this, fd), pos, into)) ?? fileSys.pread(this, fd, into, pos);
+    } catch (e) {
+      throw stamp(e, 'pread', undefined);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   write(fd: number, data: Uint8Array): number {
-    return this.sys('write', undefined, () => {
+    const prev = this.enter();
+    try {
       const f = fileSys.fdget(this, fd);
       const n = nsFiles.opsWrite(f, f.pos, data);
       if (n === undefined) return fileSys.write(this, fd, data);
       f.pos += n;
       return n;
-    });
+    } catch (e) {
+      throw stamp(e, 'write', undefined);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   pwrite(fd: number, data: Uint8Array, pos: number): number {
-    return this.sys('pwrite', undefined, () => (pos < 0 ? undefined : nsFiles.opsWrite(fileSys.fdget(this, fd), pos, data)) ?? fileSys.pwrite(this, fd, data, pos));
+    const prev = this.enter();
+    try {
+      return (pos < 0 ? undefined : nsFiles.opsWrite(fileSys.fdget(this, fd), pos, data)) ?? fileSys.pwrite(this, fd, data, pos);
+    } catch (e) {
+      throw stamp(e, 'pwrite', undefined);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   lseek(fd: number, offset: number, whence: number): number {
-    return this.sys('lseek', undefined, () => fileSys.lseek(this, fd, offset, whence));
+    const prev = this.enter();
+    try {
+      return fileSys.lseek(this, fd, offset, whence);
+    } catch (e) {
+      throw stamp(e, 'lseek', undefined);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   /** getdents64(2): the entries not yet returned, `.` and `..` first; an empty list at the end. */
   getdents(fd: number): DirEntry[] {
-    return this.sys('getdents64', undefined, () => fileSys.getdents(this, fd));
+    const prev = this.enter();
+    try {
+      return fileSys.getdents(this, fd);
+    } catch (e) {
+      throw stamp(e, 'getdents64', undefined);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
 
   // ---------------------------------------------------------------- looking (stat-syscalls.ts)
 
   stat(path: string): Stat {
-    return this.sys('stat', path, () => statSys.fstatat(this, AT_FDCWD, path, 0));
+    const prev = this.enter();
+    try {
+      return statSys.fstatat(this, AT_FDCWD, path, 0);
+    } catch (e) {
+      throw stamp(e, 'stat', path);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   lstat(path: string): Stat {
-    return this.sys('lstat', path, () => statSys.fstatat(this, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW));
+    const prev = this.enter();
+    try {
+      return statSys.fstatat(this, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW);
+    } catch (e) {
+      throw stamp(e, 'lstat', path);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   fstat(fd: number): Stat {
-    return this.sys('fstat', undefined, () => statSys.fstat(this, fd));
+    const prev = this.enter();
+    try {
+      return statSys.fstat(this, fd);
+    } catch (e) {
+      throw stamp(e, 'fstat', undefined);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   fstatat(dirfd: number, path: string, flags = 0): Stat {
-    return this.sys('newfstatat', path, () => statSys.fstatat(this, dirfd, path, flags));
+    const prev = this.enter();
+    try {
+      return statSys.fstatat(this, dirfd, path, flags);
+    } catch (e) {
+      throw stamp(e, 'newfstatat', path);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   statfs(path: string): StatFs {
     return this.sys('statfs', path, () => statSys.statfs(this, path));
@@ -336,13 +444,27 @@ export class Process implements WalkTask {
     return this.sys('fstatfs', undefined, () => statSys.fstatfs(this, fd));
   }
   readlink(path: string): string {
-    return this.sys('readlink', path, () => statSys.readlinkat(this, AT_FDCWD, path));
+    const prev = this.enter();
+    try {
+      return statSys.readlinkat(this, AT_FDCWD, path);
+    } catch (e) {
+      throw stamp(e, 'readlink', path);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   readlinkat(dirfd: number, path: string): string {
     return this.sys('readlinkat', path, () => statSys.readlinkat(this, dirfd, path));
   }
   access(path: string, mode: number): void {
-    this.sys('access', path, () => statSys.faccessat(this, AT_FDCWD, path, mode, 0));
+    const prev = this.enter();
+    try {
+      return statSys.faccessat(this, AT_FDCWD, path, mode, 0);
+    } catch (e) {
+      throw stamp(e, 'access', path);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   faccessat(dirfd: number, path: string, mode: number, flags = 0): void {
     this.sys('faccessat2', path, () => statSys.faccessat(this, dirfd, path, mode, flags));
@@ -351,7 +473,14 @@ export class Process implements WalkTask {
   // ---------------------------------------------------------------- names (name-syscalls.ts)
 
   mkdir(path: string, mode = 0o777): void {
-    this.sys('mkdir', path, () => nameSys.mkdirat(this, AT_FDCWD, path, mode));
+    const prev = this.enter();
+    try {
+      return nameSys.mkdirat(this, AT_FDCWD, path, mode);
+    } catch (e) {
+      throw stamp(e, 'mkdir', path);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   mkdirat(dirfd: number, path: string, mode = 0o777): void {
     this.sys('mkdirat', path, () => nameSys.mkdirat(this, dirfd, path, mode));
@@ -363,7 +492,14 @@ export class Process implements WalkTask {
     this.sys('mknodat', path, () => nameSys.mknodat(this, dirfd, path, mode, dev));
   }
   symlink(target: string, path: string): void {
-    this.sys('symlink', target, () => nameSys.symlinkat(this, target, AT_FDCWD, path), path);
+    const prev = this.enter();
+    try {
+      return nameSys.symlinkat(this, target, AT_FDCWD, path);
+    } catch (e) {
+      throw stamp(e, 'symlink', target, path);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   symlinkat(target: string, dirfd: number, path: string): void {
     this.sys('symlinkat', target, () => nameSys.symlinkat(this, target, dirfd, path), path);
@@ -375,16 +511,44 @@ export class Process implements WalkTask {
     this.sys('linkat', oldpath, () => nameSys.linkat(this, olddirfd, oldpath, newdirfd, newpath, flags), newpath);
   }
   unlink(path: string): void {
-    this.sys('unlink', path, () => nameSys.unlinkat(this, AT_FDCWD, path, 0));
+    const prev = this.enter();
+    try {
+      return nameSys.unlinkat(this, AT_FDCWD, path, 0);
+    } catch (e) {
+      throw stamp(e, 'unlink', path);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   unlinkat(dirfd: number, path: string, flags = 0): void {
-    this.sys('unlinkat', path, () => nameSys.unlinkat(this, dirfd, path, flags));
+    const prev = this.enter();
+    try {
+      return nameSys.unlinkat(this, dirfd, path, flags);
+    } catch (e) {
+      throw stamp(e, 'unlinkat', path);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   rmdir(path: string): void {
-    this.sys('rmdir', path, () => nameSys.unlinkat(this, AT_FDCWD, path, AT_REMOVEDIR));
+    const prev = this.enter();
+    try {
+      return nameSys.unlinkat(this, AT_FDCWD, path, AT_REMOVEDIR);
+    } catch (e) {
+      throw stamp(e, 'rmdir', path);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   rename(oldpath: string, newpath: string): void {
-    this.sys('rename', oldpath, () => nameSys.renameat2(this, AT_FDCWD, oldpath, AT_FDCWD, newpath, 0), newpath);
+    const prev = this.enter();
+    try {
+      return nameSys.renameat2(this, AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+    } catch (e) {
+      throw stamp(e, 'rename', oldpath, newpath);
+    } finally {
+      this.kernel.current = prev;
+    }
   }
   renameat2(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags = 0): void {
     this.sys('renameat2', oldpath, () => nameSys.renameat2(this, olddirfd, oldpath, newdirfd, newpath, flags), newpath);

@@ -29,14 +29,32 @@ export const UTIME_OMIT = (1 << 30) - 2;
  * ```
  */
 export class SteppingClock implements Clock {
-  private ns = 0n;
+  /** Whole seconds past `startSec` and the nanoseconds past them of the next reading. */
+  private secs = 0;
+  private nsecs = 0;
+  /** A step the two counters do not take (negative, fractional or over a second): BigInt. */
+  private ns: bigint | null;
   constructor(
     private readonly startSec = 1_767_225_600, // 2026-01-01T00:00:00Z
     private readonly stepNs = 1000,
-  ) {}
+  ) {
+    // Why two counters: BigInt arithmetic made three BigInts a reading, and a create reads the
+    // clock three times. For a whole step of at most a second they give exactly the readings
+    // the BigInt count gives (integers far below 2^53, one carry at most a step).
+    this.ns = Number.isInteger(stepNs) && stepNs >= 0 && stepNs <= 1_000_000_000 ? null : 0n;
+  }
   now(): Timespec {
-    const t = this.ns;
-    this.ns += BigInt(this.stepNs);
+    if (this.ns !== null) return this.nowBig(this.ns);
+    const t = { sec: this.startSec + this.secs, nsec: this.nsecs };
+    this.nsecs += this.stepNs;
+    if (this.nsecs >= 1_000_000_000) {
+      this.nsecs -= 1_000_000_000;
+      this.secs++;
+    }
+    return t;
+  }
+  private nowBig(t: bigint): Timespec {
+    this.ns = t + BigInt(this.stepNs);
     return { sec: this.startSec + Number(t / 1_000_000_000n), nsec: Number(t % 1_000_000_000n) };
   }
 }
