@@ -221,15 +221,22 @@ export class Kernel {
       }
     };
     pushChildren(src, top, true);
+    const made = [top];
     while (stack.length) {
       const [child, dstParent] = stack.pop()!;
       if (child.unbindable && !(flag & CL_COPY_UNBINDABLE)) {
-        // Both unbindable and locked: leaving it out would reveal what it covers.
-        if (child.flags & MNT_LOCKED) throw errno('EPERM');
+        // Both unbindable and locked: leaving it out would reveal what it covers. The copy so
+        // far goes (copy_tree()'s `out:` umount_tree(res, UMOUNT_SYNC)): its ids and its
+        // superblocks' mount counts are given back.
+        if (child.flags & MNT_LOCKED) {
+          for (const m of made) this.maybeRelease(m);
+          throw errno('EPERM');
+        }
         continue;
       }
       const c = this.cloneMount(child, child.root, flag);
       attachMnt(c, dstParent, child.mountpoint!);
+      made.push(c);
       pushChildren(child, c, false);
     }
     return top;

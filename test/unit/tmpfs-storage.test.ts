@@ -1,13 +1,12 @@
 /**
  * How tmpfs stores what it holds, below the syscalls: a file's bytes in growable chunks with
- * shmem's page accounting (file-data.ts), a directory's names with their creation order
- * (dir-entries.ts), and the HoleMap both use so that a name removed and made again in a huge
+ * shmem's page accounting (file-data.ts), a directory's names in their dentries with their
+ * creation order (src/fs/libfs/offset-ctx.ts), and the HoleMap the name index uses so that a name removed and made again in a huge
  * directory stays fast. The syscall-level rules (st_blocks, statfs, ENOSPC, SEEK_HOLE, readdir
  * order) are pinned in the syscall tests; these check the edges of the storage itself.
  */
 import { describe, expect, it } from 'vitest';
 import { CHUNK_SIZE, FileData, type PageAccount } from '../../src/fs/tmpfs/file-data.js';
-import { DirEntries } from '../../src/fs/tmpfs/dir-entries.js';
 import { HoleMap } from '../../src/vfs/hole-map.js';
 import { createSandbox, O_CREAT, O_DIRECTORY, O_RDONLY, O_WRONLY } from '../../src/index.js';
 
@@ -112,18 +111,20 @@ describe('HoleMap', () => {
   });
 });
 
-describe('DirEntries', () => {
+describe("a directory's readdir order (libfs's offset context)", () => {
   it('lists newest first; a name made again is the newest, through compactions', () => {
-    const e = new DirEntries<number>();
-    for (let i = 0; i < 50; i++) e.add(`n${i}`, i);
-    for (let i = 0; i < 40; i++) e.remove(`n${i}`);
-    e.remove('n45');
-    e.add('n45', 45);
-    e.add('n0', 0);
-    const seen: string[] = [];
-    e.forEachNewestFirst((name) => seen.push(name));
+    const p = createSandbox().process;
+    p.mkdir('/d');
+    const make = (n: string): void => p.close(p.open(`/d/${n}`, O_WRONLY | O_CREAT, 0o644));
+    for (let i = 0; i < 50; i++) make(`n${i}`);
+    for (let i = 0; i < 40; i++) p.unlink(`/d/n${i}`);
+    p.unlink('/d/n45');
+    make('n45');
+    make('n0');
+    const fd = p.open('/d', O_RDONLY | O_DIRECTORY);
+    const seen = p.getdents(fd).map((e) => e.name).filter((n) => n !== '.' && n !== '..');
+    p.close(fd);
     expect(seen).toEqual(['n0', 'n45', 'n49', 'n48', 'n47', 'n46', 'n44', 'n43', 'n42', 'n41', 'n40']);
-    expect(e.size).toBe(11);
   });
 });
 
