@@ -75,25 +75,12 @@ class Kid:
 def in_pidns(fn):
     """`fn()`'s JSON result, run by the init of a new PID namespace with its proc on /p."""
     R.sys_unshare(CLONE_NEWPID)
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(r)
-            os.mkdir(PROC)
-            sys_mount('proc', PROC, 'proc', 0, None)
-            write_json(w, fn())
-            os._exit(0)
-        except BaseException:
-            traceback.print_exc()
-            os._exit(1)
-    os.close(w)
-    with os.fdopen(r, 'rb') as f:
-        data = f.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0:
-        raise RuntimeError(f'PID-namespace init failed (wait status {status})')
-    return json.loads(data)
+
+    def init():
+        os.mkdir(PROC)
+        sys_mount('proc', PROC, 'proc', 0, None)
+        return fn()
+    return in_child(init)
 
 
 def sysctl(name, value=None):
